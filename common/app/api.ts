@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { notification, request } from '../protocol/define';
+import { SessionEvent, StartSessionParams, ViewerEvent } from '../protocol/methods';
+import { AttachResult } from '../protocol/methods';
+import { SessionId, SessionInfo, Signal, TerminalSize } from '../protocol/session';
+import { AddHostParams, HostName, HostView } from './hosts';
+import { Prompt, PromptAnswer } from './prompts';
+
+const Empty = z.object({}).strict();
+const SessionRef = { host: HostName, sessionId: SessionId };
+
+/**
+ * The AppApi: everything the renderer may ask of the core, and every event it receives.
+ * Served by the preload bridge (Electron) or a WebSocket (browser mode); the core validates every argument.
+ * Terminal bytes do not travel here: they use the binary OUTPUT / INPUT / ACK frames keyed by `host/sessionId`.
+ */
+export const appApi = {
+  'hosts.list': request({
+    direction: 'client-to-host',
+    summary: 'Every configured host with its connection state and sessions.',
+    params: Empty,
+    result: z.object({ hosts: z.array(HostView) }),
+  }),
+  'hosts.add': request({
+    direction: 'client-to-host',
+    summary: 'Add a host and connect to it (raising prompts as needed).',
+    params: AddHostParams,
+    result: z.object({ host: HostView }),
+  }),
+  'hosts.remove': request({
+    direction: 'client-to-host',
+    summary: 'Disconnect and forget a host (its sessions keep running on the VM).',
+    params: z.object({ name: HostName }),
+    result: Empty,
+  }),
+  'hosts.connect': request({
+    direction: 'client-to-host',
+    summary: 'Connect now (or retry now while reconnecting).',
+    params: z.object({ name: HostName }),
+    result: z.object({ host: HostView }),
+  }),
+  'hosts.sshAliases': request({
+    direction: 'client-to-host',
+    summary: 'Host aliases from ~/.ssh/config, for the add-host dialog.',
+    params: Empty,
+    result: z.object({ aliases: z.array(z.object({ alias: z.string(), hostName: z.string().nullable(), user: z.string().nullable() })) }),
+  }),
+  'prompts.answer': request({
+    direction: 'client-to-host',
+    summary: 'Answer a host-key or passphrase prompt.',
+    params: PromptAnswer,
+    result: Empty,
+  }),
+  'prompts.pending': request({
+    direction: 'client-to-host',
+    summary: 'Prompts raised before this window subscribed.',
+    params: Empty,
+    result: z.object({ prompts: z.array(Prompt) }),
+  }),
+  'sessions.start': request({
+    direction: 'client-to-host',
+    summary: 'Start a session on a host.',
+    params: z.object({ host: HostName, spec: StartSessionParams }),
+    result: z.object({ session: SessionInfo }),
+  }),
+  'sessions.kill': request({
+    direction: 'client-to-host',
+    summary: 'End a session.',
+    params: z.object(SessionRef),
+    result: Empty,
+  }),
+  'sessions.signal': request({
+    direction: 'client-to-host',
+    summary: "Signal a session's process group.",
+    params: z.object({ ...SessionRef, signal: Signal }),
+    result: Empty,
+  }),
+  'terminal.attach': request({
+    direction: 'client-to-host',
+    summary: 'Start streaming a session to this window: snapshot first, then OUTPUT frames from streamFrom.',
+    params: z.object({ ...SessionRef, fromOffset: z.number().int().nonnegative().nullable().default(null) }),
+    result: AttachResult,
+  }),
+  'terminal.detach': request({
+    direction: 'client-to-host',
+    summary: 'Stop streaming a session to this window.',
+    params: z.object(SessionRef),
+    result: Empty,
+  }),
+  'terminal.resize': request({
+    direction: 'client-to-host',
+    summary: 'Resize the PTY to the pane.',
+    params: z.object({ ...SessionRef, ...TerminalSize }),
+    result: Empty,
+  }),
+  'hosts.changed': notification({
+    direction: 'host-to-client',
+    summary: "A host's configuration, connection state or session list changed.",
+    params: z.object({ host: HostView }),
+  }),
+  'hosts.removed': notification({
+    direction: 'host-to-client',
+    summary: 'A host was removed.',
+    params: z.object({ name: HostName }),
+  }),
+  'sessions.event': notification({
+    direction: 'host-to-client',
+    summary: 'A session event from a host.',
+    params: z.object({ host: HostName, event: SessionEvent }),
+  }),
+  'terminal.viewer': notification({
+    direction: 'host-to-client',
+    summary: 'Flow-control and stream state of an attached terminal (including "reattached" after a reconnect).',
+    params: z.object({
+      host: HostName,
+      event: ViewerEvent.or(
+        z.object({ sessionId: SessionId, state: z.literal('reattached'), streamFrom: z.number().int() }),
+      ),
+    }),
+  }),
+  'prompts.raised': notification({
+    direction: 'host-to-client',
+    summary: 'The core needs a human answer.',
+    params: Prompt,
+  }),
+  'prompts.settled': notification({
+    direction: 'host-to-client',
+    summary: 'A prompt was answered (possibly by another window) or withdrawn.',
+    params: z.object({ id: z.string() }),
+  }),
+} as const;
+
+export type AppApi = typeof appApi;
+
+/** The key that names a terminal stream in OUTPUT / INPUT / ACK frames between the core and the renderer. */
+export function terminalKey(host: string, sessionId: string): string {
+  return `${host}~${sessionId}`;
+}
+
+export function parseTerminalKey(key: string): { host: string; sessionId: string } | null {
+  const at = key.indexOf('~');
+  if (at <= 0 || at === key.length - 1) return null;
+  return { host: key.slice(0, at), sessionId: key.slice(at + 1) };
+}

@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import { notification, request } from './define';
+import { Labels, ScreenSnapshot, SessionId, SessionInfo, Signal, TerminalSize } from './session';
+
+const Empty = z.object({}).strict();
+
+export const ClientIdentity = z.object({
+  /** Human-readable client, e.g. "flightdeck-desktop" or "flightdeck-cli". */
+  name: z.string().min(1).max(64),
+  version: z.string().max(64),
+  /** Who is at the keyboard: the SSH user and the laptop's user@hostname; audited with every keystroke burst. */
+  user: z.string().min(1).max(128),
+});
+export type ClientIdentity = z.infer<typeof ClientIdentity>;
+
+export const HelloResult = z.object({
+  protocolVersion: z.number().int(),
+  hostVersion: z.string(),
+  hostId: z.string(),
+  pid: z.number().int(),
+  stateDir: z.string(),
+  capabilities: z.array(z.string()),
+  /** Flow control window the host applies to this viewer, in bytes. */
+  highWatermark: z.number().int().positive(),
+});
+export type HelloResult = z.infer<typeof HelloResult>;
+
+export const ViewerStats = z.object({
+  clientId: z.string(),
+  sessionId: SessionId,
+  sentOffset: z.number().int(),
+  ackedOffset: z.number().int(),
+  /** Bytes the daemon holds in memory for this viewer (queued, not yet written to the stream). */
+  bufferedBytes: z.number().int(),
+  paused: z.boolean(),
+  stalled: z.boolean(),
+});
+export type ViewerStats = z.infer<typeof ViewerStats>;
+
+export const HostStats = z.object({
+  hostVersion: z.string(),
+  hostId: z.string(),
+  pid: z.number().int(),
+  uptimeMs: z.number(),
+  rssBytes: z.number().int(),
+  heapUsedBytes: z.number().int(),
+  clients: z.number().int(),
+  sessions: z.object({ total: z.number().int(), running: z.number().int() }),
+  viewers: z.array(ViewerStats),
+});
+export type HostStats = z.infer<typeof HostStats>;
+
+export const StartSessionParams = z.object({
+  command: z.string().min(1).max(4096),
+  args: z.array(z.string().max(65536)).max(1024).default([]),
+  cwd: z.string().min(1).max(4096).optional(),
+  env: z.record(z.string().max(256), z.string().max(65536)).optional(),
+  cols: TerminalSize.cols.default(120),
+  rows: TerminalSize.rows.default(32),
+  name: z.string().max(128).optional(),
+  labels: Labels.optional(),
+  inputAllowed: z.boolean().default(true),
+});
+export type StartSessionParams = z.input<typeof StartSessionParams>;
+
+export const AttachResult = z.object({
+  session: SessionInfo,
+  /** Present when fromOffset was older than the retained journal (or null was asked for): the screen at `snapshot.offset`. */
+  snapshot: ScreenSnapshot.nullable(),
+  /** OUTPUT frames for this attach start exactly here and are contiguous from then on. */
+  streamFrom: z.number().int().nonnegative(),
+});
+export type AttachResult = z.infer<typeof AttachResult>;
+
+export const SessionEvent = z.object({
+  type: z.enum(['started', 'status', 'exited', 'resized', 'removed']),
+  session: SessionInfo,
+});
+export type SessionEvent = z.infer<typeof SessionEvent>;
+
+export const ViewerEvent = z.object({
+  sessionId: SessionId,
+  /** paused: window full; resumed: acks arrived; stalled: no ack for too long; ended: the session exited and all output was sent. */
+  state: z.enum(['paused', 'resumed', 'stalled', 'ended']),
+  sentOffset: z.number().int(),
+  ackedOffset: z.number().int(),
+});
+export type ViewerEvent = z.infer<typeof ViewerEvent>;
+
+/** Every message between the app and agent-host, declared once. Binary frames (OUTPUT, INPUT, ACK) are in ../wire/frame. */
+export const hostProtocol = {
+  'host.hello': request({
+    direction: 'client-to-host',
+    summary: 'Handshake; must be the first request. Fails with VersionMismatch when protocol versions differ.',
+    params: z.object({
+      protocolVersion: z.number().int(),
+      client: ClientIdentity,
+      capabilities: z.array(z.string().max(64)).max(64).default([]),
+    }),
+    result: HelloResult,
+  }),
+  'host.stats': request({
+    direction: 'client-to-host',
+    summary: "The daemon's own view of its memory and every viewer's flow-control state.",
+    params: Empty,
+    result: HostStats,
+  }),
+  'host.shutdown': request({
+    direction: 'client-to-host',
+    summary: 'Stop the daemon (for an upgrade). Refused while sessions run unless force, which the human must consent to.',
+    params: z.object({ force: z.boolean().default(false) }),
+    result: z.object({ stoppedSessions: z.number().int() }),
+  }),
+  'session.list': request({
+    direction: 'client-to-host',
+    summary: 'All sessions, running or not.',
+    params: Empty,
+    result: z.object({ sessions: z.array(SessionInfo) }),
+  }),
+  'session.start': request({
+    direction: 'client-to-host',
+    summary: 'Start a command in a new PTY.',
+    params: StartSessionParams,
+    result: z.object({ session: SessionInfo }),
+  }),
+  'session.attach': request({
+    direction: 'client-to-host',
+    summary: 'Become a viewer. fromOffset null means "current screen, then live".',
+    params: z.object({ sessionId: SessionId, fromOffset: z.number().int().nonnegative().nullable().default(null) }),
+    result: AttachResult,
+  }),
+  'session.detach': request({
+    direction: 'client-to-host',
+    summary: 'Stop viewing; the session keeps running.',
+    params: z.object({ sessionId: SessionId }),
+    result: Empty,
+  }),
+  'session.input': request({
+    direction: 'client-to-host',
+    summary: 'Type text (UTF-8). Raw bytes go in INPUT frames instead.',
+    params: z.object({ sessionId: SessionId, data: z.string().max(1024 * 1024) }),
+    result: Empty,
+  }),
+  'session.resize': request({
+    direction: 'client-to-host',
+    summary: 'Resize the PTY.',
+    params: z.object({ sessionId: SessionId, ...TerminalSize }),
+    result: Empty,
+  }),
+  'session.signal': request({
+    direction: 'client-to-host',
+    summary: "Send a signal to the session's process group.",
+    params: z.object({ sessionId: SessionId, signal: Signal }),
+    result: Empty,
+  }),
+  'session.kill': request({
+    direction: 'client-to-host',
+    summary: 'End the session (SIGHUP, then SIGKILL after a grace period). Its output stays readable.',
+    params: z.object({ sessionId: SessionId }),
+    result: Empty,
+  }),
+  'session.remove': request({
+    direction: 'client-to-host',
+    summary: 'Forget an ended session and its journal.',
+    params: z.object({ sessionId: SessionId }),
+    result: Empty,
+  }),
+  'session.event': notification({
+    direction: 'host-to-client',
+    summary: 'A session started, changed status, resized, exited or was removed.',
+    params: SessionEvent,
+  }),
+  'session.viewer': notification({
+    direction: 'host-to-client',
+    summary: "This client's flow-control state for a session it views.",
+    params: ViewerEvent,
+  }),
+} as const;
+
+export type HostProtocol = typeof hostProtocol;

@@ -1,0 +1,2 @@
+/** Bumped on any incompatible change to frames or methods; the handshake compares it exactly. */
+export const PROTOCOL_VERSION = 1;

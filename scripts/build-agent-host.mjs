@@ -1,0 +1,74 @@
+// Bundles the agent-host daemon into one ESM file for plain Node 20 on the VMs. Native addons stay
+// outside the bundle (they are .node binaries loaded from node_modules; scripts/pack-agent-host.mjs ships them).
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = resolve(import.meta.dirname, '..');
+export const DEFAULT_ENTRY = resolve(ROOT, 'agent-host/main.ts');
+export const DEFAULT_OUTFILE = resolve(ROOT, 'out/agent-host/agent-host.mjs');
+
+/** Packages with compiled addons (or optional addon helpers) that must be loaded from node_modules. */
+export const NATIVE_PACKAGES = ['node-pty', 'better-sqlite3', 'cpu-features', 'bufferutil', 'utf-8-validate', 'fsevents'];
+
+// Bundled CommonJS dependencies still call require() and read __filename/__dirname, which ESM lacks.
+const CJS_SHIM = [
+  "import { createRequire as __fdCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __fdFileURLToPath } from 'node:url';",
+  "import { dirname as __fdDirname } from 'node:path';",
+  'const require = __fdCreateRequire(import.meta.url);',
+  'const __filename = __fdFileURLToPath(import.meta.url);',
+  'const __dirname = __fdDirname(__filename);',
+].join('\n');
+
+/**
+ * Builds the bundle and returns the native packages it imports (the ones a pack must ship).
+ * @param {{ entry?: string, outfile?: string }} [options]
+ */
+export async function buildAgentHost({ entry = DEFAULT_ENTRY, outfile = DEFAULT_OUTFILE } = {}) {
+  if (!existsSync(entry)) {
+    throw new Error(
+      `build-agent-host: entry ${relative(ROOT, entry) || entry} does not exist. ` +
+        'The agent-host entry (agent-host/main.ts, the `agent-host serve|bridge` CLI) must be written before it can be bundled.',
+    );
+  }
+  const result = await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: 'linked',
+    banner: { js: CJS_SHIM },
+    external: NATIVE_PACKAGES.flatMap((name) => [name, `${name}/*`]),
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const imported = new Set();
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const { path, external } of output.imports) {
+      const name = NATIVE_PACKAGES.find((native) => path === native || path.startsWith(`${native}/`));
+      if (external && name) imported.add(name);
+    }
+  }
+  const bytes = result.metafile.outputs[relative(process.cwd(), outfile)]?.bytes;
+  return { outfile, bytes, nativePackages: [...imported].sort() };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { values } = parseArgs({ options: { entry: { type: 'string' }, outfile: { type: 'string' } } });
+  try {
+    const built = await buildAgentHost({
+      entry: values.entry ? resolve(values.entry) : undefined,
+      outfile: values.outfile ? resolve(values.outfile) : undefined,
+    });
+    const size = built.bytes === undefined ? '' : ` (${(built.bytes / 1024).toFixed(0)} KiB)`;
+    console.log(`agent-host bundle: ${relative(ROOT, built.outfile)}${size}; native: ${built.nativePackages.join(', ') || 'none'}`);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+}

@@ -87,6 +87,13 @@ export const ViewerEvent = z.object({
 });
 export type ViewerEvent = z.infer<typeof ViewerEvent>;
 
+export const DetachedEvent = z.object({
+  sessionId: SessionId,
+  /** fell-behind: the viewer lagged past the retained journal and must re-attach (it gets a snapshot); removed: the session is gone. */
+  reason: z.enum(['fell-behind', 'removed']),
+});
+export type DetachedEvent = z.infer<typeof DetachedEvent>;
+
 /** Every message between the app and agent-host, declared once. Binary frames (OUTPUT, INPUT, ACK) are in ../wire/frame. */
 export const hostProtocol = {
   'host.hello': request({
@@ -174,6 +181,11 @@ export const hostProtocol = {
     direction: 'host-to-client',
     summary: "This client's flow-control state for a session it views.",
     params: ViewerEvent,
+  }),
+  'session.detached': notification({
+    direction: 'host-to-client',
+    summary: "The host ended this client's view of a session; re-attach to see it again.",
+    params: DetachedEvent,
   }),
 } as const;
 

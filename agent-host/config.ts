@@ -1,0 +1,78 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_MAX_FRAME_BYTES } from '../common/wire/frame';
+
+export interface HostConfig {
+  stateDir: string;
+  /** Journal bytes kept per session before old output is cut (a screen snapshot stands in for it). */
+  retentionBytes: number;
+  /** Un-acked bytes a viewer may have in flight before the host stops sending to it. */
+  highWatermark: number;
+  /** A viewer with un-acked output and no ack progress for this long is told it is stalled. */
+  stallTimeoutMs: number;
+  maxFrameBytes: number;
+}
+
+export const DEFAULTS = {
+  retentionBytes: 8 * 1024 * 1024,
+  highWatermark: 1024 * 1024,
+  stallTimeoutMs: 30_000,
+} as const;
+
+/** Flags every command accepts; `bridge` forwards the tuning ones to the daemon it starts. */
+export const CONFIG_OPTIONS = {
+  'state-dir': { type: 'string' },
+  'retention-bytes': { type: 'string' },
+  'high-watermark': { type: 'string' },
+  'stall-timeout-ms': { type: 'string' },
+  json: { type: 'boolean' },
+  version: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const FORWARDED_FLAGS = ['retention-bytes', 'high-watermark', 'stall-timeout-ms'] as const;
+
+export type ParsedFlags = ReturnType<typeof parseFlags>;
+
+export function parseFlags(argv: string[]) {
+  return parseArgs({ args: argv, options: CONFIG_OPTIONS, allowPositionals: true, strict: true });
+}
+
+function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+export function resolveConfig(values: ParsedFlags['values'], env: NodeJS.ProcessEnv = process.env): HostConfig {
+  const stateDir = values['state-dir'] ?? env.FLIGHTDECK_HOST_DIR ?? join(homedir(), '.flightdeck', 'host');
+  return {
+    stateDir: resolve(stateDir),
+    retentionBytes: positiveInt(
+      '--retention-bytes',
+      values['retention-bytes'] ?? env.FLIGHTDECK_HOST_RETENTION_BYTES,
+      DEFAULTS.retentionBytes,
+    ),
+    highWatermark: positiveInt(
+      '--high-watermark',
+      values['high-watermark'] ?? env.FLIGHTDECK_HOST_HIGH_WATERMARK,
+      DEFAULTS.highWatermark,
+    ),
+    stallTimeoutMs: positiveInt(
+      '--stall-timeout-ms',
+      values['stall-timeout-ms'] ?? env.FLIGHTDECK_HOST_STALL_TIMEOUT_MS,
+      DEFAULTS.stallTimeoutMs,
+    ),
+    maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+  };
+}
+
+export const statePaths = (stateDir: string) => ({
+  socket: join(stateDir, 'agent-host.sock'),
+  database: join(stateDir, 'host.db'),
+  lock: join(stateDir, 'daemon.lock'),
+  pid: join(stateDir, 'daemon.pid'),
+  log: join(stateDir, 'daemon.log'),
+});

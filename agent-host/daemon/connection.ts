@@ -1,0 +1,303 @@
+import type { ClientIdentity, HostStats, ViewerEvent, ViewerStats } from '../../common/protocol/methods';
+import { hostProtocol, type HostProtocol } from '../../common/protocol/methods';
+import { PROTOCOL_VERSION } from '../../common/protocol/version';
+import { WireError, WireErrorCode } from '../../common/wire/errors';
+import { RpcPeer } from '../../common/wire/peer';
+import type { HostConfig } from '../config';
+import type { AuditLog } from '../audit/audit-log';
+import type { InputAuditor } from '../audit/input-auditor';
+import type { Actor, SessionManager } from '../sessions/session-manager';
+import type { Session } from '../sessions/session';
+import { HOST_VERSION } from '../version';
+import { Viewer, type ViewerSink } from '../viewers/viewer';
+import type { StreamTransport } from '../wire/stream-transport';
+
+export const CAPABILITIES = ['sessions', 'binary-input', 'flow-control', 'snapshots', 'audit'];
+
+/** What a connection needs from the daemon around it. */
+export interface HostContext {
+  readonly config: HostConfig;
+  readonly hostId: string;
+  readonly startedAt: number;
+  readonly sessions: SessionManager;
+  readonly audit: AuditLog;
+  readonly inputAuditor: InputAuditor;
+  connections(): readonly ClientConnection[];
+  /** Stops the daemon once the current reply is out. */
+  shutdown(): void;
+  log(message: string): void;
+}
+
+/**
+ * One client of the daemon (one bridge). Requests before host.hello are refused; after it, the client
+ * may run sessions and view them. Everything it does is validated by the peer; a broken frame closes
+ * this connection only.
+ */
+export class ClientConnection implements ViewerSink {
+  readonly peer: RpcPeer<HostProtocol>;
+  private identity: ClientIdentity | undefined;
+  /** Who said hello with another protocol version: they may only look (session.list) and upgrade (host.shutdown). */
+  private outdatedIdentity: ClientIdentity | undefined;
+  private readonly viewers = new Map<string, Viewer>();
+  private drainWaiters: (() => void)[] = [];
+
+  constructor(
+    readonly clientId: string,
+    private readonly transport: StreamTransport,
+    private readonly host: HostContext,
+  ) {
+    this.peer = new RpcPeer(hostProtocol, transport, { maxFrameBytes: host.config.maxFrameBytes });
+    this.peer.onDrain(() => {
+      const waiters = this.drainWaiters;
+      this.drainWaiters = [];
+      for (const waiter of waiters) waiter();
+    });
+    this.peer.onProtocolError((error) => host.log(`client ${clientId}: ${error.message}`));
+    this.peer.onInput((frame) => this.binaryInput(frame.sessionId, frame.data));
+    this.peer.onAck((frame) => this.viewers.get(frame.sessionId)?.ack(frame.offset));
+    this.registerHandlers();
+  }
+
+  get ready(): boolean {
+    return this.identity !== undefined;
+  }
+
+  get closed(): boolean {
+    return this.peer.isClosed;
+  }
+
+  viewerStats(): ViewerStats[] {
+    return [...this.viewers.values()].map((viewer) => viewer.stats());
+  }
+
+  /** The connection went away: its views end, its typing is flushed to the audit; sessions run on. */
+  closedDown(): void {
+    for (const viewer of this.viewers.values()) this.detachFromSession(viewer);
+    this.viewers.clear();
+    this.host.inputAuditor.flushAll(this.clientId);
+  }
+
+  sendOutput(sessionId: string, offset: number, data: Uint8Array): boolean {
+    return this.peer.sendOutput(sessionId, offset, data);
+  }
+
+  onceDrained(callback: () => void): void {
+    this.drainWaiters.push(callback);
+  }
+
+  notify(event: ViewerEvent): void {
+    this.peer.notify('session.viewer', event);
+  }
+
+  bufferedBytes(): number {
+    return this.transport.pendingBytes;
+  }
+
+  fellBehind(viewer: Viewer): void {
+    this.dropViewer(viewer, 'fell-behind');
+  }
+
+  /** Ends this client's view of a session from the host side. */
+  dropViewer(viewer: Viewer, reason: 'fell-behind' | 'removed'): void {
+    if (this.viewers.get(viewer.sessionId) !== viewer) return;
+    this.viewers.delete(viewer.sessionId);
+    this.detachFromSession(viewer);
+    this.peer.notify('session.detached', { sessionId: viewer.sessionId, reason });
+  }
+
+  dropViewerOf(sessionId: string): void {
+    const viewer = this.viewers.get(sessionId);
+    if (viewer) this.dropViewer(viewer, 'removed');
+  }
+
+  ownsViewer(viewer: Viewer): boolean {
+    return this.viewers.get(viewer.sessionId) === viewer;
+  }
+
+  private detachFromSession(viewer: Viewer): void {
+    viewer.close();
+    try {
+      this.host.sessions.get(viewer.sessionId).removeViewer(viewer);
+    } catch {
+      // The session was removed; its viewers went with it.
+    }
+  }
+
+  private actor(): Actor {
+    const identity = (this.identity ?? this.outdatedIdentity)!;
+    return {
+      actor: `user:${identity.user}`,
+      data: { client: identity.name, clientVersion: identity.version, connection: this.clientId },
+    };
+  }
+
+  private binaryInput(sessionId: string, data: Uint8Array): void {
+    if (!this.identity) return this.host.log(`client ${this.clientId}: INPUT before host.hello ignored`);
+    try {
+      this.typeInto(sessionId, data);
+    } catch (error) {
+      this.host.log(`client ${this.clientId}: INPUT for ${sessionId} refused: ${String(error)}`);
+    }
+  }
+
+  private typeInto(sessionId: string, data: Uint8Array): void {
+    const session = this.host.sessions.get(sessionId);
+    if (!session.snapshotInfo().inputAllowed) {
+      throw new WireError(WireErrorCode.InputNotAllowed, `session ${sessionId} does not accept input`, { sessionId });
+    }
+    if (!session.running) throw new WireError(WireErrorCode.SessionExited, `session ${sessionId} has ended`, { sessionId });
+    const { actor, data: client } = this.actor();
+    this.host.inputAuditor.record(this.clientId, actor, client, sessionId, data, session.typingHidden);
+    session.write(data);
+  }
+
+  private running(sessionId: string): Session {
+    const session = this.host.sessions.get(sessionId);
+    if (!session.running) throw new WireError(WireErrorCode.SessionExited, `session ${sessionId} has ended`, { sessionId });
+    return session;
+  }
+
+  private registerHandlers(): void {
+    const { peer, host } = this;
+    const guarded = <T>(fn: () => T): T => {
+      if (!this.identity) throw new WireError(WireErrorCode.HandshakeRequired, 'the first request must be host.hello');
+      return fn();
+    };
+    // session.list and host.shutdown keep their shape across protocol versions, so a client of another
+    // version can see what runs here and replace this daemon (with the human's consent when sessions run).
+    const versionStable = <T>(fn: () => T): T => (this.identity || !this.outdatedIdentity ? guarded(fn) : fn());
+    peer.handle('host.hello', (params) => {
+      if (params.protocolVersion !== PROTOCOL_VERSION) {
+        this.outdatedIdentity = params.client;
+        throw new WireError(
+          WireErrorCode.VersionMismatch,
+          `agent-host ${HOST_VERSION} speaks protocol ${PROTOCOL_VERSION}, the client speaks ${params.protocolVersion}`,
+          { hostVersion: HOST_VERSION, protocolVersion: PROTOCOL_VERSION },
+        );
+      }
+      this.identity = params.client;
+      host.log(`client ${this.clientId}: hello from ${params.client.name} ${params.client.version} (${params.client.user})`);
+      return {
+        protocolVersion: PROTOCOL_VERSION,
+        hostVersion: HOST_VERSION,
+        hostId: host.hostId,
+        pid: process.pid,
+        stateDir: host.config.stateDir,
+        capabilities: CAPABILITIES,
+        highWatermark: host.config.highWatermark,
+      };
+    });
+    peer.handle('host.stats', () => guarded(() => this.stats()));
+    peer.handle('host.shutdown', ({ force }) =>
+      versionStable(() => {
+        const running = host.sessions.all().filter((session) => session.running);
+        if (running.length > 0 && !force) {
+          throw new WireError(
+            WireErrorCode.InvalidRequest,
+            `${running.length} session(s) still running; shut down with force to stop them`,
+            { runningSessions: running.map((session) => session.id) },
+          );
+        }
+        const { actor, data } = this.actor();
+        host.audit.append({ actor, action: 'host.shutdown', target: 'host', outcome: 'ok', data: { ...data, force, stoppedSessions: running.length } });
+        host.shutdown();
+        return { stoppedSessions: running.length };
+      }),
+    );
+    peer.handle('session.list', () => versionStable(() => ({ sessions: host.sessions.list() })));
+    peer.handle('session.start', (params) => guarded(() => ({ session: host.sessions.start(params, this.actor()).snapshotInfo() })));
+    peer.handle('session.attach', (params) => guarded(() => this.attach(params.sessionId, params.fromOffset)));
+    peer.handle('session.detach', ({ sessionId }) =>
+      guarded(() => {
+        const viewer = this.viewers.get(sessionId);
+        if (!viewer) throw new WireError(WireErrorCode.NotAttached, `not attached to session ${sessionId}`, { sessionId });
+        this.viewers.delete(sessionId);
+        this.detachFromSession(viewer);
+        return {};
+      }),
+    );
+    peer.handle('session.input', ({ sessionId, data }) =>
+      guarded(() => {
+        this.typeInto(sessionId, new TextEncoder().encode(data));
+        return {};
+      }),
+    );
+    peer.handle('session.resize', ({ sessionId, cols, rows }) =>
+      guarded(() => {
+        this.running(sessionId).resize(cols, rows);
+        return {};
+      }),
+    );
+    peer.handle('session.signal', ({ sessionId, signal }) =>
+      guarded(() => {
+        const session = this.running(sessionId);
+        const { actor, data } = this.actor();
+        host.audit.append({ actor, action: 'session.signal', target: `session:${sessionId}`, outcome: 'ok', data: { ...data, signal } });
+        session.signal(signal);
+        return {};
+      }),
+    );
+    peer.handle('session.kill', ({ sessionId }) =>
+      guarded(() => {
+        host.sessions.kill(sessionId, this.actor());
+        return {};
+      }),
+    );
+    peer.handle('session.remove', ({ sessionId }) =>
+      guarded(() => {
+        host.sessions.remove(sessionId, this.actor());
+        return {};
+      }),
+    );
+  }
+
+  private async attach(sessionId: string, fromOffset: number | null) {
+    const session = this.host.sessions.get(sessionId);
+    if (fromOffset !== null && fromOffset > session.endOffset) {
+      throw new WireError(
+        WireErrorCode.InvalidParams,
+        `fromOffset ${fromOffset} is past the end of session ${sessionId} (${session.endOffset})`,
+        { sessionId, endOffset: session.endOffset },
+      );
+    }
+    const previous = this.viewers.get(sessionId);
+    if (previous) {
+      this.viewers.delete(sessionId);
+      session.removeViewer(previous);
+    }
+    let snapshot = null;
+    let streamFrom: number;
+    if (fromOffset === null) {
+      snapshot = await session.screenSnapshot();
+      streamFrom = snapshot.offset;
+    } else if (fromOffset < session.retainedFrom) {
+      snapshot = session.cutSnapshot();
+      streamFrom = session.retainedFrom;
+    } else {
+      streamFrom = fromOffset;
+    }
+    if (this.closed) throw new WireError(WireErrorCode.InternalError, 'connection closed during attach');
+    const viewer = new Viewer(session, this, this.host.config, streamFrom);
+    this.viewers.set(sessionId, viewer);
+    session.addViewer(viewer);
+    // The reply goes out first (the peer writes it when this promise settles); output follows it.
+    setImmediate(() => viewer.pump());
+    return { session: session.snapshotInfo(), snapshot, streamFrom };
+  }
+
+  private stats(): HostStats {
+    const memory = process.memoryUsage();
+    const sessions = this.host.sessions.all();
+    return {
+      hostVersion: HOST_VERSION,
+      hostId: this.host.hostId,
+      pid: process.pid,
+      uptimeMs: Date.now() - this.host.startedAt,
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      clients: this.host.connections().length,
+      sessions: { total: sessions.length, running: sessions.filter((session) => session.running).length },
+      viewers: this.host.connections().flatMap((connection) => connection.viewerStats()),
+    };
+  }
+}

@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SessionInfo } from '../../common/protocol/session';
+import { integrityCheck, openDatabase, type Db } from './database';
+import { Journal } from './journal';
+
+let dir: string;
+let db: Db;
+let journal: Journal;
+
+const info = (id: string): SessionInfo => ({
+  id,
+  name: id,
+  command: 'sh',
+  args: ['-c', 'true'],
+  cwd: '/',
+  labels: { team: 'a' },
+  cols: 80,
+  rows: 24,
+  status: 'starting',
+  pid: 42,
+  exitCode: null,
+  exitSignal: null,
+  createdAt: 1,
+  endedAt: null,
+  endOffset: 0,
+  retainedFrom: 0,
+  inputAllowed: true,
+});
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+const joined = (chunks: { data: Uint8Array }[]) => new TextDecoder().decode(Buffer.concat(chunks.map((c) => c.data)));
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fd-journal-'));
+  db = openDatabase(join(dir, 'host.db'));
+  journal = new Journal(db);
+});
+
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Journal', () => {
+  it('stores sessions and their output with offsets, and reads from any offset inside a row', () => {
+    journal.createSession(info('s-1'));
+    journal.append('s-1', 0, bytes('hello '));
+    journal.append('s-1', 6, bytes('world'));
+    expect(journal.sessions()[0]).toMatchObject({ id: 's-1', endOffset: 11, labels: { team: 'a' }, inputAllowed: true });
+    expect(joined(journal.read('s-1', 0))).toBe('hello world');
+    const middle = journal.read('s-1', 3);
+    expect(middle[0]!.offset).toBe(3);
+    expect(joined(middle)).toBe('lo world');
+    expect(journal.read('s-1', 11)).toEqual([]);
+    expect(integrityCheck(db)).toBe('ok');
+  });
+
+  it('refuses a second batch at the same offset instead of overwriting output', () => {
+    journal.createSession(info('s-1'));
+    journal.append('s-1', 0, bytes('abc'));
+    expect(() => journal.append('s-1', 0, bytes('xyz'))).toThrow();
+    expect(joined(journal.read('s-1', 0))).toBe('abc');
+    expect(journal.sessions()[0]!.endOffset).toBe(3);
+  });
+
+  it('trims at a checkpoint, keeping the screen that stands for the cut output', () => {
+    journal.createSession(info('s-1'));
+    for (let i = 0; i < 4; i++) journal.append('s-1', i * 4, bytes(`row${i}`));
+    journal.saveScreen('s-1', 'checkpoint', { offset: 8, cols: 80, rows: 24, data: 'screen@8' });
+    expect(journal.checkpointFrom('s-1', 5)).toBe(8);
+    journal.trim('s-1', 8);
+    expect(journal.sessions()[0]!.retainedFrom).toBe(8);
+    expect(joined(journal.read('s-1', 8))).toBe('row2row3');
+    expect(journal.checkpointAt('s-1', 8)?.data).toBe('screen@8');
+  });
+
+  it('keeps only the latest last-screen and forgets everything of a removed session', () => {
+    journal.createSession(info('s-1'));
+    journal.append('s-1', 0, bytes('x'));
+    journal.saveScreen('s-1', 'last', { offset: 0, cols: 80, rows: 24, data: 'old' });
+    journal.saveScreen('s-1', 'last', { offset: 1, cols: 80, rows: 24, data: 'new' });
+    expect(journal.screen('s-1', 'last')).toMatchObject({ offset: 1, data: 'new' });
+    journal.removeSession('s-1');
+    expect(journal.sessions()).toEqual([]);
+    expect(journal.read('s-1', 0)).toEqual([]);
+    expect(journal.screen('s-1', 'last')).toBeNull();
+  });
+});

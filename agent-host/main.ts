@@ -1,0 +1,53 @@
+import { errorMessage } from '../common/wire/errors';
+import { auditVerify } from './commands/audit';
+import { bridge } from './commands/bridge';
+import { serve } from './commands/serve';
+import { status } from './commands/status';
+import { parseFlags, resolveConfig } from './config';
+import { HOST_VERSION } from './version';
+
+const USAGE = `usage: agent-host <command> [--state-dir DIR] [options]
+  serve           run the daemon (Unix socket 0600 in the state dir)
+  bridge          join stdin/stdout to the daemon, starting it if needed
+  status [--json] show the daemon and its sessions
+  audit verify    check the audit hash chain
+  --version       print the version
+options: --state-dir DIR (or FLIGHTDECK_HOST_DIR; default ~/.flightdeck/host)
+         --retention-bytes N, --high-watermark N, --stall-timeout-ms N (serve and bridge)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv);
+  if (values.version) {
+    process.stdout.write(`${HOST_VERSION}\n`);
+    return 0;
+  }
+  const config = resolveConfig(values);
+  const [command, sub] = positionals;
+  switch (command) {
+    case 'serve':
+      return serve(config);
+    case 'bridge':
+      return bridge(config, values);
+    case 'status':
+      return status(config, values.json ?? false);
+    case 'audit':
+      if (sub === 'verify') return auditVerify(config, values.json ?? false);
+      break;
+    case undefined:
+      if (values.help) {
+        process.stdout.write(USAGE);
+        return 0;
+      }
+  }
+  process.stderr.write(USAGE);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`agent-host: ${errorMessage(error)}\n`);
+    process.exit(1);
+  },
+);

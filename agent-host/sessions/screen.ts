@@ -1,0 +1,75 @@
+import { SerializeAddon } from '@xterm/addon-serialize';
+import { Terminal } from '@xterm/headless';
+import type { ScreenSnapshot } from '../../common/protocol/session';
+
+const SCROLLBACK_LINES = 1000;
+
+/**
+ * A headless terminal fed with a session's output, so attaches can start from a serialized screen.
+ * It tracks exactly which offset it has parsed up to (xterm parses asynchronously), so a snapshot
+ * always names the offset it stands for.
+ */
+export class Screen {
+  private readonly terminal: Terminal;
+  private readonly serializer = new SerializeAddon();
+  private fedOffset: number;
+  private parsed: number;
+  private disposed = false;
+
+  constructor(cols: number, rows: number, startOffset = 0) {
+    this.terminal = new Terminal({ cols, rows, scrollback: SCROLLBACK_LINES, allowProposedApi: true });
+    this.terminal.loadAddon(this.serializer);
+    this.fedOffset = startOffset;
+    this.parsed = startOffset;
+  }
+
+  get parsedOffset(): number {
+    return this.parsed;
+  }
+
+  get cols(): number {
+    return this.terminal.cols;
+  }
+
+  get rows(): number {
+    return this.terminal.rows;
+  }
+
+  /** Feeds bytes that follow everything fed so far; `onParsed` runs once they are on the screen. */
+  feed(data: Uint8Array | string, onParsed?: (offset: number) => void): void {
+    const end = this.fedOffset + (typeof data === 'string' ? 0 : data.length);
+    this.fedOffset = end;
+    this.terminal.write(data, () => {
+      this.parsed = end;
+      if (!this.disposed) onParsed?.(end);
+    });
+  }
+
+  resize(cols: number, rows: number): void {
+    this.terminal.resize(cols, rows);
+  }
+
+  /** The screen as of every byte fed so far. */
+  snapshot(): Promise<ScreenSnapshot> {
+    return new Promise((resolve) => {
+      this.terminal.write('', () => resolve(this.serializeNow()));
+    });
+  }
+
+  /** Only valid inside a parse callback or when nothing is pending: it names `parsedOffset`. */
+  serializeNow(): ScreenSnapshot {
+    return { data: this.serializer.serialize(), cols: this.terminal.cols, rows: this.terminal.rows, offset: this.parsed };
+  }
+
+  /** Text of the cursor's line up to the cursor, for prompt detection. */
+  cursorLineText(): string {
+    const buffer = this.terminal.buffer.active;
+    const line = buffer.getLine(buffer.baseY + buffer.cursorY);
+    return line ? line.translateToString(false, 0, buffer.cursorX) : '';
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.terminal.dispose();
+  }
+}

@@ -45,6 +45,18 @@ export const appApi = {
     params: Empty,
     result: z.object({ aliases: z.array(z.object({ alias: z.string(), hostName: z.string().nullable(), user: z.string().nullable() })) }),
   }),
+  'hosts.trust': request({
+    direction: 'client-to-host',
+    summary: 'Connect and offer the presented host key for trust even when it changed (the explicit re-trust).',
+    params: z.object({ name: HostName }),
+    result: z.object({ host: HostView }),
+  }),
+  'hosts.upgrade': request({
+    direction: 'client-to-host',
+    summary: "Replace the host's older agent-host with this app's. Stopping it stops running sessions: refused unless force (the human's consent).",
+    params: z.object({ name: HostName, force: z.boolean().default(false) }),
+    result: z.object({ previousVersion: z.string(), version: z.string(), stoppedSessions: z.number().int() }),
+  }),
   'prompts.answer': request({
     direction: 'client-to-host',
     summary: 'Answer a host-key or passphrase prompt.',
@@ -73,6 +85,12 @@ export const appApi = {
     direction: 'client-to-host',
     summary: "Signal a session's process group.",
     params: z.object({ ...SessionRef, signal: Signal }),
+    result: Empty,
+  }),
+  'sessions.input': request({
+    direction: 'client-to-host',
+    summary: 'Type text (UTF-8) into a session without attaching to it.',
+    params: z.object({ ...SessionRef, data: z.string().max(1024 * 1024) }),
     result: Empty,
   }),
   'terminal.attach': request({

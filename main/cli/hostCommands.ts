@@ -1,0 +1,114 @@
+import { parseArgs } from 'node:util';
+import type { HostView } from '../../common/app/hosts';
+import { FleetError } from '../ssh/errors';
+import { print, printJson, table, UsageError, type CliContext } from './context';
+
+function describeTarget(host: HostView): string {
+  if (host.kind === 'local') return '(this machine)';
+  const parts = [host.target + (host.port ? `:${host.port}` : '')];
+  if (host.jump) parts.push(`via ${host.jump}`);
+  return parts.join(' ');
+}
+
+function failureOf(host: HostView): FleetError | null {
+  if (host.state === 'connected') return null;
+  return new FleetError('not-connected', `${host.name} was saved but is not connected: ${host.error ?? host.state}`);
+}
+
+export async function hostAdd(ctx: CliContext, argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ssh: { type: 'string' },
+      local: { type: 'boolean' },
+      port: { type: 'string' },
+      identity: { type: 'string' },
+      jump: { type: 'string' },
+      'host-dir': { type: 'string' },
+    },
+  });
+  const name = positionals[0];
+  if (!name || positionals.length > 1) throw new UsageError('usage: flightdeck host add NAME --ssh ALIAS|user@host[:port] [options]');
+  if (!values.ssh && !values.local) throw new UsageError('host add needs --ssh ALIAS|user@host[:port] (or --local)');
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new UsageError(`invalid --port ${values.port}`);
+  const host = await ctx.core.addHost({
+    name,
+    kind: values.local ? 'local' : 'ssh',
+    target: values.ssh ?? '',
+    port,
+    identityFile: values.identity,
+    jump: values.jump,
+    hostDir: values['host-dir'],
+  });
+  if (ctx.json) printJson({ host });
+  else print(`added ${host.name}: ${describeTarget(host)}, ${host.state}${host.hostVersion ? `, agent-host ${host.hostVersion}` : ''}`);
+  const failure = failureOf(host);
+  if (failure) throw failure;
+}
+
+export function hostList(ctx: CliContext): void {
+  const hosts = ctx.core.listHosts();
+  if (ctx.json) {
+    printJson({ hosts: hosts.map(({ sessions: _sessions, state: _state, error: _error, retryAt: _retryAt, attempt: _attempt, latencyMs: _latency, hostVersion: _version, ...config }) => config) });
+    return;
+  }
+  print(table(['NAME', 'KIND', 'TARGET', 'HOST DIR'], hosts.map((host) => [host.name, host.kind, describeTarget(host), host.hostDir ?? '-'])));
+}
+
+export function hostRemove(ctx: CliContext, argv: string[]): void {
+  const name = argv[0];
+  if (!name) throw new UsageError('usage: flightdeck host remove NAME');
+  ctx.core.removeHost(name);
+  if (!ctx.json) print(`removed ${name} (its sessions keep running on the host)`);
+  else printJson({ removed: name });
+}
+
+export async function hostTrust(ctx: CliContext, argv: string[]): Promise<void> {
+  const name = argv.find((arg) => !arg.startsWith('-'));
+  if (!name) throw new UsageError('usage: flightdeck host trust NAME [--fingerprint SHA256:...] [--yes]');
+  const host = await ctx.core.trustHost(name);
+  if (ctx.json) printJson({ host });
+  else print(`${name}: host key trusted; ${host.state}`);
+}
+
+export async function hostCheck(ctx: CliContext, argv: string[]): Promise<void> {
+  const name = argv.find((arg) => !arg.startsWith('-'));
+  if (!name) throw new UsageError('usage: flightdeck host check NAME');
+  const started = performance.now();
+  await ctx.core.connectHost(name);
+  const connectMs = Math.round(performance.now() - started);
+  const { host, hello, latencyMs } = await ctx.core.checkHost(name);
+  const report = {
+    name,
+    state: host.state,
+    connectMs,
+    latencyMs,
+    hostVersion: hello.hostVersion,
+    bundledVersion: ctx.core.bundledHostVersion(),
+    protocolVersion: hello.protocolVersion,
+    hostId: hello.hostId,
+    daemonPid: hello.pid,
+    stateDir: hello.stateDir,
+    sessions: host.sessions.length,
+  };
+  if (ctx.json) printJson(report);
+  else {
+    print(`${name}: connected in ${connectMs} ms, round trip ${latencyMs} ms`);
+    print(`  agent-host ${hello.hostVersion} (protocol ${hello.protocolVersion}), daemon pid ${hello.pid}, state ${hello.stateDir}`);
+    print(`  ${host.sessions.length} session(s)`);
+    const bundled = ctx.core.bundledHostVersion();
+    if (hello.hostVersion !== bundled) print(`  agent-host ${bundled} is available: flightdeck host upgrade ${name}`);
+  }
+}
+
+export async function hostUpgrade(ctx: CliContext, argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { force: { type: 'boolean' } } });
+  const name = positionals[0];
+  if (!name) throw new UsageError('usage: flightdeck host upgrade NAME [--force]');
+  const result = await ctx.core.upgradeHost(name, values.force ?? false);
+  if (ctx.json) printJson({ name, ...result });
+  else if (result.previousVersion === result.version) print(`${name}: agent-host ${result.version} is up to date`);
+  else print(`${name}: agent-host ${result.previousVersion} -> ${result.version}${result.stoppedSessions ? ` (stopped ${result.stoppedSessions} session(s))` : ''}`);
+}

@@ -1,0 +1,99 @@
+import { WireError, errorMessage } from '../../common/wire/errors';
+import { FleetCore } from '../core/fleetCore';
+import { FleetError } from '../ssh/errors';
+import { attach } from './attach';
+import { UsageError, type CliContext } from './context';
+import { hostAdd, hostCheck, hostList, hostRemove, hostTrust, hostUpgrade } from './hostCommands';
+import { sessionOutput } from './output';
+import { CliPrompter, type TrustPolicy } from './prompter';
+import { sessionKill, sessionList, sessionSend, sessionStart } from './sessionCommands';
+import { USAGE } from './usage';
+
+/** Flags every command takes, wherever they appear before a `--`. */
+function takeGlobalFlags(argv: string[]): { rest: string[]; json: boolean; yes: boolean; fingerprint?: string; help: boolean } {
+  const separator = argv.indexOf('--');
+  const own = separator >= 0 ? argv.slice(0, separator) : argv;
+  const tail = separator >= 0 ? argv.slice(separator) : [];
+  const rest: string[] = [];
+  const flags = { json: false, yes: false, help: false, fingerprint: undefined as string | undefined };
+  for (let i = 0; i < own.length; i++) {
+    const arg = own[i]!;
+    if (arg === '--json') flags.json = true;
+    else if (arg === '--yes' || arg === '-y') flags.yes = true;
+    else if (arg === '--help' || arg === '-h') flags.help = true;
+    else if (arg === '--fingerprint') flags.fingerprint = own[++i];
+    else if (arg.startsWith('--fingerprint=')) flags.fingerprint = arg.slice('--fingerprint='.length);
+    else rest.push(arg);
+  }
+  return { rest: [...rest, ...tail], ...flags };
+}
+
+type Command = (ctx: CliContext, argv: string[]) => Promise<unknown> | unknown;
+
+const COMMANDS: Record<string, Command> = {
+  'host add': hostAdd,
+  'host list': hostList,
+  'host ls': hostList,
+  'host remove': hostRemove,
+  'host rm': hostRemove,
+  'host trust': hostTrust,
+  'host check': hostCheck,
+  'host upgrade': hostUpgrade,
+  'session start': sessionStart,
+  'session list': sessionList,
+  'session ls': sessionList,
+  'session kill': sessionKill,
+  'session send': sessionSend,
+  'session output': sessionOutput,
+};
+
+/** After an unknown key was refused without a terminal: how to trust it on purpose. */
+function trustHint(prompter: CliPrompter | undefined): string | null {
+  const refused = prompter?.refusedHostKey;
+  if (!refused || refused.reason !== 'unknown') return null;
+  return (
+    `The host key of ${refused.endpoint} is not trusted yet: ${refused.algorithm} ${refused.fingerprint}.\n` +
+    `Verify it with the host's administrator, then run: flightdeck host trust ${refused.host} --fingerprint ${refused.fingerprint}`
+  );
+}
+
+/** Runs one CLI invocation; returns the exit code (0 ok, 1 failed, 2 usage). */
+export async function runCli(argv: string[]): Promise<number> {
+  const flags = takeGlobalFlags(argv);
+  const [group, verb] = flags.rest;
+  if (flags.help || !group) {
+    process.stdout.write(USAGE);
+    return flags.help ? 0 : 2;
+  }
+  const isAttach = group === 'attach';
+  const name = isAttach ? 'attach' : `${group} ${verb ?? ''}`;
+  const command: Command | undefined = isAttach ? attach : COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`flightdeck: unknown command "${name.trim()}"\n\n${USAGE}`);
+    return 2;
+  }
+  const args = flags.rest.slice(isAttach ? 1 : 2);
+  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+  const policy: TrustPolicy = { interactive, fingerprint: flags.fingerprint, acceptAny: flags.yes };
+  let core: FleetCore | undefined;
+  let prompter: CliPrompter | undefined;
+  try {
+    core = FleetCore.open({ clientName: 'flightdeck-cli', singleClient: true });
+    prompter = new CliPrompter(core, policy);
+    const result = await command({ core, prompter, json: flags.json }, args);
+    if (typeof result === 'string') process.stderr.write(`\r\n${result}\r\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`flightdeck: ${error.message}\n`);
+      return 2;
+    }
+    const message = error instanceof FleetError || error instanceof WireError ? error.message : errorMessage(error);
+    process.stderr.write(`flightdeck: ${message}\n`);
+    const hint = trustHint(prompter);
+    if (hint) process.stderr.write(`${hint}\n`);
+    return 1;
+  } finally {
+    core?.close();
+  }
+}

@@ -1,0 +1,79 @@
+import { parseArgs } from 'node:util';
+import type { SessionInfo } from '../../common/protocol/session';
+import { errorMessage } from '../../common/wire/errors';
+import { print, printJson, table, UsageError, type CliContext } from './context';
+import { resolveSession } from './sessionRef';
+
+export async function sessionStart(ctx: CliContext, argv: string[]): Promise<void> {
+  const separator = argv.indexOf('--');
+  const own = separator >= 0 ? argv.slice(0, separator) : argv;
+  const command = separator >= 0 ? argv.slice(separator + 1) : [];
+  const { values, positionals } = parseArgs({
+    args: own,
+    allowPositionals: true,
+    options: { name: { type: 'string' }, cwd: { type: 'string' }, env: { type: 'string', multiple: true }, 'no-input': { type: 'boolean' } },
+  });
+  const host = positionals[0];
+  if (!host || command.length === 0) throw new UsageError('usage: flightdeck session start HOST [--name N] [--cwd DIR] [--env K=V] -- CMD [ARGS...]');
+  const env: Record<string, string> = {};
+  for (const pair of values.env ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--env expects KEY=VALUE, got "${pair}"`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const lane = await ctx.core.host(host).lane();
+  const { session } = await lane.peer.request('session.start', {
+    command: command[0]!,
+    args: command.slice(1),
+    cwd: values.cwd,
+    name: values.name,
+    env: Object.keys(env).length > 0 ? env : undefined,
+    cols: process.stdout.columns || 120,
+    rows: process.stdout.rows || 32,
+    inputAllowed: !values['no-input'],
+  });
+  if (ctx.json) printJson({ host, session });
+  else print(`${host}/${session.id}`);
+}
+
+function sessionRow(host: string, session: SessionInfo): string[] {
+  const status = session.status === 'exited' ? `exited(${session.exitCode ?? session.exitSignal ?? '?'})` : session.status;
+  return [`${host}/${session.id}`, session.name, status, String(session.endOffset), [session.command, ...session.args].join(' ')];
+}
+
+export async function sessionList(ctx: CliContext, argv: string[]): Promise<void> {
+  const names = argv.length > 0 ? argv : ctx.core.listHosts().map((host) => host.name);
+  const rows: { host: string; session: SessionInfo }[] = [];
+  const failures: { host: string; error: string }[] = [];
+  await Promise.all(
+    names.map(async (name) => {
+      try {
+        const { sessions } = await (await ctx.core.host(name).lane()).peer.request('session.list', {});
+        for (const session of sessions) rows.push({ host: name, session });
+      } catch (error) {
+        failures.push({ host: name, error: errorMessage(error) });
+      }
+    }),
+  );
+  rows.sort((a, b) => a.host.localeCompare(b.host) || a.session.createdAt - b.session.createdAt);
+  if (ctx.json) printJson({ sessions: rows, errors: failures });
+  else {
+    print(table(['SESSION', 'NAME', 'STATUS', 'BYTES', 'COMMAND'], rows.map((row) => sessionRow(row.host, row.session))));
+    for (const failure of failures) process.stderr.write(`flightdeck: ${failure.host}: ${failure.error}\n`);
+  }
+  if (failures.length > 0 && argv.length > 0) throw new Error(failures.map((failure) => `${failure.host}: ${failure.error}`).join('; '));
+}
+
+export async function sessionKill(ctx: CliContext, argv: string[]): Promise<void> {
+  const { host, lane, session } = await resolveSession(ctx, argv[0]);
+  await lane.peer.request('session.kill', { sessionId: session.id });
+  if (ctx.json) printJson({ killed: `${host}/${session.id}` });
+  else print(`killed ${host}/${session.id}`);
+}
+
+export async function sessionSend(ctx: CliContext, argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { enter: { type: 'boolean' } } });
+  if (positionals.length !== 2) throw new UsageError('usage: flightdeck session send HOST/SESSION TEXT [--enter]');
+  const { lane, session } = await resolveSession(ctx, positionals[0]);
+  await lane.peer.request('session.input', { sessionId: session.id, data: positionals[1]! + (values.enter ? '\r' : '') });
+}

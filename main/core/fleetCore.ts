@@ -1,0 +1,196 @@
+import { AddHostParams, HostConfig, type HostView } from '../../common/app/hosts';
+import type { Prompt } from '../../common/app/prompts';
+import { Emitter, type Unsubscribe } from '../../common/events';
+import type { ClientIdentity, HelloResult, SessionEvent } from '../../common/protocol/methods';
+import { parseHostSpec } from '../ssh/config';
+import { FleetError } from '../ssh/errors';
+import { appHome } from '../store/home';
+import { Store } from '../store/store';
+import type { BackoffOptions } from '../fleet/backoff';
+import { locateBundle } from '../fleet/bundle';
+import { HostConnection } from '../fleet/hostConnection';
+import { CoreClient, type CoreSink } from './coreClient';
+import { PromptBroker } from './promptBroker';
+
+export const LOCAL_HOST: HostConfig = { name: 'local', kind: 'local', target: '' };
+
+export interface FleetCoreOptions {
+  /** App data dir; default FLIGHTDECK_HOME or the per-OS app data dir. */
+  home?: string;
+  /** Who connects, e.g. "flightdeck-desktop" or "flightdeck-cli" (sent in host.hello, audited). */
+  clientName: string;
+  clientVersion?: string;
+  /** Connect every configured host at once (the desktop); the CLI connects only what a command needs. */
+  autoConnect?: boolean;
+  backoff?: BackoffOptions;
+  /** A shell command run on every VM instead of the installed bridge (skips bootstrap). */
+  remoteCommand?: string;
+  /**
+   * One client at a time (the CLI): terminals ride each host's control lane instead of a bridge of their own.
+   * Two clients must not attach the same session then: a host keeps one view of a session per lane.
+   */
+  singleClient?: boolean;
+}
+
+export type CoreEvent =
+  | { type: 'hosts.changed'; host: HostView }
+  | { type: 'hosts.removed'; name: string }
+  | { type: 'sessions.event'; host: string; event: SessionEvent }
+  | { type: 'prompts.raised'; prompt: Prompt }
+  | { type: 'prompts.settled'; id: string };
+
+/** The one object the Electron main, the browser-mode server and the CLI share: hosts, connections, prompts. */
+export class FleetCore {
+  readonly prompts = new PromptBroker();
+  private readonly hosts = new Map<string, HostConnection>();
+  private readonly events = new Emitter<CoreEvent>();
+  private readonly clients = new Set<CoreClient>();
+  private closed = false;
+
+  private constructor(
+    readonly home: string,
+    readonly store: Store,
+    private readonly options: FleetCoreOptions,
+  ) {
+    this.prompts.onRaised((prompt) => this.events.emit({ type: 'prompts.raised', prompt }));
+    this.prompts.onSettled((id) => this.events.emit({ type: 'prompts.settled', id }));
+  }
+
+  static open(options: FleetCoreOptions): FleetCore {
+    const home = options.home ?? appHome();
+    const core = new FleetCore(home, Store.open(home), options);
+    for (const config of core.configuredHosts()) core.track(config);
+    if (options.autoConnect) for (const host of core.hosts.values()) host.connect().catch(() => undefined);
+    return core;
+  }
+
+  onEvent(listener: (event: CoreEvent) => void): Unsubscribe {
+    return this.events.on(listener);
+  }
+
+  /** The stored hosts, or the embedded local host when no VM is configured. */
+  private configuredHosts(): HostConfig[] {
+    const stored = this.store.listHosts();
+    return stored.length > 0 ? stored : [LOCAL_HOST];
+  }
+
+  private track(config: HostConfig): HostConnection {
+    const connection = new HostConnection(config, {
+      store: this.store,
+      prompter: this.prompts,
+      home: this.home,
+      clientName: this.options.clientName,
+      clientVersion: this.options.clientVersion ?? '0.1.0',
+      backoff: this.options.backoff,
+      remoteCommand: this.options.remoteCommand,
+    });
+    connection.onChange((host) => this.events.emit({ type: 'hosts.changed', host }));
+    connection.onSessionEvent((event) => this.events.emit({ type: 'sessions.event', host: config.name, event }));
+    this.hosts.set(config.name, connection);
+    return connection;
+  }
+
+  listHosts(): HostView[] {
+    return [...this.hosts.values()].map((host) => host.view());
+  }
+
+  host(name: string): HostConnection {
+    const host = this.hosts.get(name);
+    if (!host) {
+      const known = [...this.hosts.keys()].join(', ') || 'none';
+      throw new FleetError('host-not-found', `no host named "${name}" (configured: ${known})`);
+    }
+    return host;
+  }
+
+  /** Saves the host, then makes the first connection attempt (prompts may be raised); the view says how it went. */
+  async addHost(params: AddHostParams): Promise<HostView> {
+    const parsed = AddHostParams.safeParse(params);
+    if (!parsed.success) throw new FleetError('invalid-host', `invalid host: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const config = HostConfig.parse(parsed.data);
+    if (config.kind === 'ssh') {
+      try {
+        parseHostSpec(config.target);
+      } catch (error) {
+        throw new FleetError('invalid-host', `invalid SSH target: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    if (this.store.getHost(config.name)) throw new FleetError('host-exists', `a host named "${config.name}" already exists`);
+    // The embedded local host stands in only while nothing is configured.
+    if (this.store.listHosts().length === 0 && config.name !== LOCAL_HOST.name) this.forget(LOCAL_HOST.name);
+    this.forget(config.name);
+    this.store.addHost(config);
+    const host = this.track(config);
+    await host.connect().catch(() => undefined);
+    return host.view();
+  }
+
+  removeHost(name: string): void {
+    const host = this.host(name);
+    this.store.removeHost(name);
+    this.forget(name);
+    this.events.emit({ type: 'hosts.removed', name: host.name });
+    if (this.hosts.size === 0) {
+      const local = this.track(LOCAL_HOST);
+      this.events.emit({ type: 'hosts.changed', host: local.view() });
+    }
+  }
+
+  private forget(name: string): void {
+    this.hosts.get(name)?.close();
+    this.hosts.delete(name);
+  }
+
+  async connectHost(name: string): Promise<HostView> {
+    const host = this.host(name);
+    await host.connect();
+    return host.view();
+  }
+
+  /** The explicit trust action: connects offering the presented key to the human even when it changed. */
+  async trustHost(name: string): Promise<HostView> {
+    const host = this.host(name);
+    host.disconnect();
+    await host.connect({ retrust: true });
+    return host.view();
+  }
+
+  /** Replaces an older agent-host; stops running sessions only with `force` (the human's consent). */
+  upgradeHost(name: string, force: boolean): Promise<{ previousVersion: string; version: string; stoppedSessions: number }> {
+    return this.host(name).upgrade(force);
+  }
+
+  /** The agent-host version this app installs on hosts. */
+  bundledHostVersion(): string {
+    return locateBundle().version;
+  }
+
+  /** Connects and reports the daemon's handshake and the round-trip latency. */
+  async checkHost(name: string): Promise<{ host: HostView; hello: HelloResult; latencyMs: number }> {
+    const host = this.host(name);
+    const lane = await host.lane();
+    const started = performance.now();
+    await lane.peer.request('session.list', {});
+    return { host: host.view(), hello: lane.hello, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+  }
+
+  openClient(sink: CoreSink, identity?: Partial<ClientIdentity>): CoreClient {
+    if (this.closed) throw new FleetError('closed', 'the core is closed');
+    const client = new CoreClient(this, sink, identity, () => this.clients.delete(client), {
+      shareControlLane: this.options.singleClient,
+    });
+    this.clients.add(client);
+    return client;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const client of [...this.clients]) client.close();
+    this.prompts.withdrawAll();
+    for (const host of this.hosts.values()) host.close();
+    this.hosts.clear();
+    this.events.clear();
+    this.store.close();
+  }
+}

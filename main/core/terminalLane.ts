@@ -1,0 +1,219 @@
+import { terminalKey } from '../../common/app/api';
+import type { Unsubscribe } from '../../common/events';
+import type { AttachResult, ClientIdentity, ViewerEvent } from '../../common/protocol/methods';
+import { LocalError, errorMessage } from '../../common/wire/errors';
+import type { OutputFrame } from '../../common/wire/peer';
+import { backoffDelay } from '../fleet/backoff';
+import type { HostConnection } from '../fleet/hostConnection';
+import type { Lane } from '../fleet/lane';
+import type { Link } from '../fleet/link';
+
+export interface TerminalSink {
+  output(key: string, offset: number, data: Uint8Array): void;
+  viewer(host: string, event: ViewerEvent | { sessionId: string; state: 'reattached'; streamFrom: number }): void;
+  error?(host: string, sessionId: string, error: Error): void;
+}
+
+interface Viewer {
+  /** The next byte offset the consumer expects: everything before it was delivered, exactly once. */
+  next: number;
+  /** While an attach is in flight, frames wait here (they may overtake the attach result). */
+  held: OutputFrame[] | null;
+}
+
+/**
+ * The terminals one UI client views on one host, over a bridge stream of its own. OUTPUT frames are checked
+ * to be contiguous (duplicates dropped, a gap re-attaches); after a reconnect every viewer re-attaches from
+ * the first byte it has not delivered, so the consumer sees each byte exactly once.
+ */
+export class TerminalLane {
+  private lane: Lane | null = null;
+  private opening: Promise<Lane> | null = null;
+  private readonly viewers = new Map<string, Viewer>();
+  private readonly unsubscribe: Unsubscribe;
+  private closed = false;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private laneListeners: Unsubscribe[] = [];
+
+  constructor(
+    private readonly host: HostConnection,
+    private readonly sink: TerminalSink,
+    private readonly options: {
+      /** Who types in these terminals (the host audits every keystroke burst as theirs). */
+      identity?: Partial<ClientIdentity>;
+      /** Ride the host's control lane instead of a bridge of our own: one client only (the CLI), one Node start less. */
+      shareControlLane?: boolean;
+    } = {},
+  ) {
+    this.unsubscribe = options.shareControlLane
+      ? host.onConnected(() => {
+          this.dropLane();
+          this.reattachAll();
+        })
+      : host.onLink((link) => {
+          // A new link: the old lane died with the old one. Re-attach on it while the host does its own handshake.
+          this.dropLane();
+          this.reattachAll(link);
+        });
+  }
+
+  get isEmpty(): boolean {
+    return this.viewers.size === 0;
+  }
+
+  async attach(sessionId: string, fromOffset: number | null): Promise<AttachResult> {
+    const viewer: Viewer = { next: 0, held: [] };
+    this.viewers.set(sessionId, viewer);
+    try {
+      return await this.attachViewer(sessionId, viewer, fromOffset);
+    } catch (error) {
+      if (this.viewers.get(sessionId) === viewer) this.viewers.delete(sessionId);
+      throw error;
+    }
+  }
+
+  async detach(sessionId: string): Promise<void> {
+    this.viewers.delete(sessionId);
+    await this.lane?.peer.request('session.detach', { sessionId }).catch(() => undefined);
+  }
+
+  input(sessionId: string, data: Uint8Array): void {
+    this.lane?.peer.sendInput(sessionId, data);
+  }
+
+  ack(sessionId: string, offset: number): void {
+    this.lane?.peer.sendAck(sessionId, offset);
+  }
+
+  async resize(sessionId: string, cols: number, rows: number): Promise<void> {
+    const lane = this.lane ?? (await this.host.lane());
+    await lane.peer.request('session.resize', { sessionId, cols, rows });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.unsubscribe();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    // A shared lane lives on: stop the host streaming to it.
+    if (this.options.shareControlLane && this.lane) {
+      for (const sessionId of this.viewers.keys()) void this.lane.peer.request('session.detach', { sessionId }).catch(() => undefined);
+    }
+    this.viewers.clear();
+    this.dropLane();
+  }
+
+  private async attachViewer(sessionId: string, viewer: Viewer, fromOffset: number | null, link?: Link): Promise<AttachResult> {
+    viewer.held ??= [];
+    const lane = await this.ensureLane(link);
+    const result = await lane.peer.request('session.attach', { sessionId, fromOffset });
+    viewer.next = result.streamFrom;
+    const held = viewer.held ?? [];
+    viewer.held = null;
+    for (const frame of held) this.accept(sessionId, viewer, frame);
+    return result;
+  }
+
+  private ensureLane(link?: Link): Promise<Lane> {
+    if (this.lane && !this.lane.peer.isClosed) return Promise.resolve(this.lane);
+    const shared = this.options.shareControlLane ?? false;
+    this.opening ??= (shared ? this.host.lane() : this.host.openLane(link, this.options.identity))
+      .then((lane) => {
+        if (this.closed) {
+          if (!shared) lane.close();
+          throw new LocalError('transport-closed', 'terminal lane closed');
+        }
+        this.lane = lane;
+        this.laneListeners = [
+          lane.peer.onOutput((frame) => this.onOutput(frame)),
+          lane.peer.onNotification('session.viewer', (event) => this.sink.viewer(this.host.name, event)),
+          lane.peer.onNotification('session.detached', (event) => this.hostDetached(event.sessionId, event.reason)),
+          lane.peer.onClose(() => this.laneClosed(lane)),
+        ];
+        return lane;
+      })
+      .finally(() => {
+        this.opening = null;
+      });
+    return this.opening;
+  }
+
+  private onOutput(frame: OutputFrame): void {
+    const viewer = this.viewers.get(frame.sessionId);
+    if (!viewer) return;
+    if (viewer.held) {
+      viewer.held.push(frame);
+      return;
+    }
+    this.accept(frame.sessionId, viewer, frame);
+  }
+
+  private accept(sessionId: string, viewer: Viewer, frame: OutputFrame): void {
+    const end = frame.offset + frame.data.length;
+    if (end <= viewer.next) return;
+    if (frame.offset > viewer.next) {
+      const gap = new LocalError('offset-gap', `output of ${sessionId} jumped from ${viewer.next} to ${frame.offset}`, {
+        expected: viewer.next,
+        got: frame.offset,
+      });
+      this.sink.error?.(this.host.name, sessionId, gap);
+      void this.reattach(sessionId, viewer);
+      return;
+    }
+    const data = frame.offset === viewer.next ? frame.data : frame.data.subarray(viewer.next - frame.offset);
+    const offset = viewer.next;
+    viewer.next = end;
+    this.sink.output(terminalKey(this.host.name, sessionId), offset, data);
+  }
+
+  /** The host dropped our view (we fell behind its window, or the session is gone): resume from where we are. */
+  private hostDetached(sessionId: string, reason: string): void {
+    const viewer = this.viewers.get(sessionId);
+    if (!viewer) return;
+    if (reason === 'removed') {
+      this.viewers.delete(sessionId);
+      return;
+    }
+    void this.reattach(sessionId, viewer);
+  }
+
+  private reattachAll(link?: Link): void {
+    for (const [sessionId, viewer] of this.viewers) void this.reattach(sessionId, viewer, link);
+  }
+
+  private async reattach(sessionId: string, viewer: Viewer, link?: Link): Promise<void> {
+    if (viewer.held) return;
+    try {
+      const result = await this.attachViewer(sessionId, viewer, viewer.next, link);
+      this.failures = 0;
+      this.sink.viewer(this.host.name, { sessionId, state: 'reattached', streamFrom: result.streamFrom });
+    } catch (error) {
+      viewer.held = null;
+      this.sink.error?.(this.host.name, sessionId, error instanceof Error ? error : new Error(errorMessage(error)));
+      this.retryLater();
+    }
+  }
+
+  private laneClosed(lane: Lane): void {
+    if (this.lane !== lane) return;
+    this.dropLane();
+    // The host's own reconnect re-attaches us when the whole link dropped; this covers a lone bridge dying.
+    if (!this.closed && this.host.connected && this.viewers.size > 0) this.retryLater();
+  }
+
+  private retryLater(): void {
+    if (this.closed || this.retryTimer) return;
+    this.failures += 1;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.host.connected) this.reattachAll();
+    }, backoffDelay(this.failures));
+  }
+
+  private dropLane(): void {
+    const lane = this.lane;
+    this.lane = null;
+    for (const unsubscribe of this.laneListeners.splice(0)) unsubscribe();
+    if (!this.options.shareControlLane) lane?.close();
+  }
+}

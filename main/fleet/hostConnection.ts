@@ -1,0 +1,347 @@
+import { hostname, userInfo } from 'node:os';
+import { join } from 'node:path';
+import type { ConnectionState, HostConfig, HostView } from '../../common/app/hosts';
+import { Emitter, type Unsubscribe } from '../../common/events';
+import type { ClientIdentity, SessionEvent } from '../../common/protocol/methods';
+import type { SessionInfo } from '../../common/protocol/session';
+import { errorMessage } from '../../common/wire/errors';
+import { resolveRoute, sshEnvironment } from '../ssh/config';
+import { connectRoute, type Prompter } from '../ssh/connect';
+import { FleetError, isPermanent } from '../ssh/errors';
+import type { Store } from '../store/store';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
+import { ensureAgentHost, remoteLayout } from './bootstrap';
+import { locateBundle } from './bundle';
+import { debug } from './debug';
+import { LocalLink, SshLink, type Link } from './link';
+import { openLane, type Lane } from './lane';
+
+export interface HostConnectionDeps {
+  store: Store;
+  prompter: Prompter;
+  /** The app's data dir; the local host keeps its agent-host state under it. */
+  home: string;
+  clientName: string;
+  clientVersion: string;
+  backoff?: BackoffOptions;
+  /** A shell command to run instead of the installed bridge (skips bootstrap). */
+  remoteCommand?: string;
+}
+
+export interface ConnectOptions {
+  /** Offer a changed host key to the human instead of refusing it (the explicit re-trust action). */
+  retrust?: boolean;
+}
+
+/**
+ * The app's link to one host: connection state machine (connecting, connected, reconnecting with backoff,
+ * failed), bootstrap, and the control lane that carries requests and session events. Viewers open their own
+ * lanes on the same link (see TerminalLane) and re-attach when `onConnected` fires again.
+ */
+export class HostConnection {
+  private state: ConnectionState = 'disconnected';
+  private error: string | null = null;
+  private retryAt: number | null = null;
+  private attempt = 0;
+  private hostVersion: string | null = null;
+  private latencyMs: number | null = null;
+  private sessions: SessionInfo[] = [];
+  private link: Link | null = null;
+  private control: Lane | null = null;
+  private connecting: Promise<void> | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private everConnected = false;
+  private generation = 0;
+  private readonly changes = new Emitter<HostView>();
+  private readonly sessionEvents = new Emitter<SessionEvent>();
+  private readonly connectedEvents = new Emitter<void>();
+  private readonly linkEvents = new Emitter<Link>();
+  /** The bundle build already verified on this host: reconnects skip the bootstrap probe (a Node start on the VM). */
+  private verifiedBuild: string | null = null;
+
+  constructor(
+    private config: HostConfig,
+    private readonly deps: HostConnectionDeps,
+  ) {}
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get connected(): boolean {
+    return this.state === 'connected' && this.control !== null;
+  }
+
+  view(): HostView {
+    return {
+      ...this.config,
+      state: this.state,
+      error: this.error,
+      retryAt: this.retryAt,
+      attempt: this.attempt,
+      hostVersion: this.hostVersion,
+      latencyMs: this.latencyMs,
+      sessions: this.sessions,
+    };
+  }
+
+  onChange(listener: (view: HostView) => void): Unsubscribe {
+    return this.changes.on(listener);
+  }
+
+  onSessionEvent(listener: (event: SessionEvent) => void): Unsubscribe {
+    return this.sessionEvents.on(listener);
+  }
+
+  /** Fires after every successful (re)connect. */
+  onConnected(listener: () => void): Unsubscribe {
+    return this.connectedEvents.on(listener);
+  }
+
+  /** Fires as soon as a new link is up, before the control handshake: viewers re-attach on it in parallel. */
+  onLink(listener: (link: Link) => void): Unsubscribe {
+    return this.linkEvents.on(listener);
+  }
+
+  /** Connects now (or retries now while waiting to reconnect). Rejects with the attempt's error. */
+  connect(options: ConnectOptions = {}): Promise<void> {
+    if (this.closed) return Promise.reject(new FleetError('closed', `${this.name}: connection closed`));
+    if (this.connected) return Promise.resolve();
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
+    this.connecting ??= this.runAttempt(options).finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  /** The control lane, connecting first when needed. */
+  async lane(): Promise<Lane> {
+    if (!this.connected) await this.connect();
+    if (!this.control) throw new FleetError('not-connected', `${this.name} is not connected`);
+    return this.control;
+  }
+
+  /** Opens another handshaken bridge stream (one per UI client that views terminals), on `link` or the live one. */
+  async openLane(link?: Link, identity?: Partial<ClientIdentity>): Promise<Lane> {
+    const client = { ...this.identity(), ...identity };
+    if (link) return openLane(link, client);
+    if (!this.connected) await this.connect();
+    if (!this.link) throw new FleetError('not-connected', `${this.name} is not connected`);
+    return openLane(this.link, client);
+  }
+
+  private identity(): ClientIdentity {
+    const local = `${userInfo().username}@${hostname()}`;
+    const remoteUser = this.config.kind === 'ssh' ? this.route().target.user : null;
+    return {
+      name: this.deps.clientName,
+      version: this.deps.clientVersion,
+      user: (remoteUser ? `${remoteUser} (${local})` : local).slice(0, 128),
+    };
+  }
+
+  private route() {
+    return resolveRoute(
+      this.config.target,
+      { port: this.config.port, identityFile: this.config.identityFile, jump: this.config.jump },
+      sshEnvironment(),
+    );
+  }
+
+  private setState(state: ConnectionState, extra: { error?: string | null; retryAt?: number | null } = {}): void {
+    this.state = state;
+    if (extra.error !== undefined) this.error = extra.error;
+    this.retryAt = extra.retryAt ?? null;
+    this.changes.emit(this.view());
+  }
+
+  private async runAttempt(options: ConnectOptions): Promise<void> {
+    const generation = ++this.generation;
+    this.attempt += 1;
+    this.setState(this.attempt === 1 && !this.everConnected ? 'connecting' : 'reconnecting', { retryAt: null });
+    try {
+      const link = await this.openLink(options);
+      if (this.closed || generation !== this.generation) {
+        link.close();
+        return;
+      }
+      this.link = link;
+      this.linkEvents.emit(link);
+      const control = await openLane(link, this.identity()).catch((error: unknown) => {
+        // The install may have been removed under us: probe and upload again next time.
+        this.verifiedBuild = null;
+        throw error;
+      });
+      debug(`${this.name}: handshake done (agent-host ${control.hello.hostVersion}, daemon pid ${control.hello.pid})`);
+      const started = performance.now();
+      const { sessions } = await control.peer.request('session.list', {});
+      this.latencyMs = Math.round((performance.now() - started) * 10) / 10;
+      if (this.closed || generation !== this.generation) {
+        control.close();
+        link.close();
+        return;
+      }
+      this.adopt(link, control, sessions);
+    } catch (error) {
+      this.link?.close();
+      this.link = null;
+      if (this.closed) throw error;
+      const reason = errorMessage(error);
+      if (isPermanent(error)) this.setState('failed', { error: reason });
+      else this.scheduleRetry(reason);
+      throw error;
+    }
+  }
+
+  private async openLink(options: ConnectOptions): Promise<Link> {
+    if (this.config.kind === 'local') {
+      const bundle = locateBundle();
+      return new LocalLink(bundle.file, this.config.hostDir ?? join(this.deps.home, 'local-host'));
+    }
+    const route = this.route();
+    debug(`${this.name}: connecting to ${[...route.jumps, route.target].map((hop) => `${hop.user}@${hop.hostName}:${hop.port}`).join(' -> ')}`);
+    const connection = await connectRoute({
+      hostName: this.name,
+      route,
+      store: this.deps.store,
+      prompter: this.deps.prompter,
+      hostKeyPolicy: options.retrust ? 'retrust' : 'normal',
+    });
+    try {
+      const remoteCommand = this.customRemoteCommand();
+      const description = `${this.name} (${route.target.user}@${route.target.hostName}:${route.target.port})`;
+      if (remoteCommand) return new SshLink(connection, remoteLayout(this.config.hostDir, 'custom'), description, remoteCommand);
+      const bundle = locateBundle();
+      const layout = remoteLayout(this.config.hostDir, bundle.version);
+      debug(`${this.name}: SSH ready`);
+      const build = `${bundle.sha256}:${layout.installDir}`;
+      if (this.verifiedBuild !== build) {
+        const bootstrap = await ensureAgentHost(connection.client, bundle, layout);
+        this.verifiedBuild = build;
+        debug(`${this.name}: agent-host ${bootstrap.installed ? `installed (VM has Node ${bootstrap.nodeVersion})` : 'already installed'} in ${layout.installDir}`);
+      }
+      return new SshLink(connection, layout, description, undefined);
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+  }
+
+  private customRemoteCommand(): string | undefined {
+    return this.deps.remoteCommand ?? (process.env.FLIGHTDECK_REMOTE_BRIDGE || undefined);
+  }
+
+  private adopt(link: Link, control: Lane, sessions: SessionInfo[]): void {
+    this.control = control;
+    this.sessions = sessions;
+    this.hostVersion = control.hello.hostVersion;
+    this.attempt = 0;
+    const generation = this.generation;
+    control.peer.onNotification('session.event', (event) => this.applySessionEvent(event));
+    const dropped = (error?: Error): void => {
+      if (generation !== this.generation || this.closed) return;
+      debug(`${this.name}: link dropped: ${error ? error.message : 'bridge ended'}`);
+      this.generation++;
+      this.control = null;
+      this.link?.close();
+      this.link = null;
+      this.everConnected = true;
+      this.scheduleRetry(`connection lost: ${error ? error.message : 'the agent-host bridge ended'}`);
+    };
+    link.onDrop(dropped);
+    control.peer.onClose(dropped);
+    this.setState('connected', { error: null });
+    this.connectedEvents.emit();
+  }
+
+  private applySessionEvent(event: SessionEvent): void {
+    const others = this.sessions.filter((session) => session.id !== event.session.id);
+    this.sessions = event.type === 'removed' ? others : [...others, event.session].sort((a, b) => a.createdAt - b.createdAt);
+    this.sessionEvents.emit(event);
+  }
+
+  private scheduleRetry(reason: string): void {
+    if (this.closed) return;
+    const delay = backoffDelay(Math.max(1, this.attempt), this.deps.backoff ?? DEFAULT_BACKOFF);
+    const retryAt = Date.now() + delay;
+    debug(`${this.name}: retry ${this.attempt + 1} in ${delay} ms (${reason})`);
+    this.state = 'reconnecting';
+    this.error = reason;
+    this.retryAt = retryAt;
+    this.changes.emit(this.view());
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.connect().catch(() => undefined);
+    }, delay);
+  }
+
+  /**
+   * Replaces a running agent-host of another version with this app's. Stopping the daemon stops its sessions,
+   * so it is refused while any runs unless `force` (the human's explicit consent).
+   */
+  async upgrade(force: boolean): Promise<{ previousVersion: string; version: string; stoppedSessions: number }> {
+    const control = await this.lane();
+    const link = this.link!;
+    const previousVersion = control.hello.hostVersion;
+    if (this.config.kind === 'ssh' && this.customRemoteCommand()) {
+      throw new FleetError('upgrade-refused', `${this.name}: agent-host is started by a custom remote command; upgrade it there`);
+    }
+    const version = locateBundle().version;
+    if (previousVersion === version) return { previousVersion, version, stoppedSessions: 0 };
+    let stoppedSessions: number;
+    try {
+      ({ stoppedSessions } = await control.peer.request('host.shutdown', { force }));
+    } catch (error) {
+      throw new FleetError(
+        'upgrade-refused',
+        `${this.name}: not upgrading agent-host ${previousVersion} to ${version}: ${errorMessage(error)}. ` +
+          'Upgrading stops the running sessions; re-run with --force to consent, or wait until they end.',
+      );
+    }
+    // A bridge started before the old daemon is gone would find its lock still held: wait for it to exit.
+    const deadline = Date.now() + 15_000;
+    while ((await link.isRunning(control.hello.pid)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    this.disconnect();
+    await this.connect();
+    return { previousVersion, version: this.hostVersion ?? version, stoppedSessions };
+  }
+
+  /** Applies an edited configuration; the next connect uses it. */
+  reconfigure(config: HostConfig): void {
+    this.config = config;
+    this.changes.emit(this.view());
+  }
+
+  /** Drops the live link without reconnecting (before an explicit re-trust, for instance). */
+  disconnect(): void {
+    this.generation++;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.control?.close();
+    this.control = null;
+    this.link?.close();
+    this.link = null;
+    this.attempt = 0;
+    this.everConnected = false;
+    this.setState('disconnected');
+  }
+
+  close(): void {
+    this.closed = true;
+    this.generation++;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.control?.close();
+    this.control = null;
+    this.link?.close();
+    this.link = null;
+    this.connectedEvents.clear();
+    this.linkEvents.clear();
+    this.state = 'disconnected';
+  }
+}

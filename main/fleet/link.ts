@@ -1,0 +1,130 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { Emitter, type Unsubscribe } from '../../common/events';
+import type { SshConnection } from '../ssh/connect';
+import { bridgeCommand, type RemoteLayout } from './bootstrap';
+import { execChannel, execCollect } from './remoteExec';
+import { StreamTransport } from './streamTransport';
+
+/** One live route to a host's agent-host: opens bridge streams on it, and says when it drops. */
+export interface Link {
+  openBridge(): Promise<StreamTransport>;
+  onDrop(listener: (error?: Error) => void): Unsubscribe;
+  /** Whether a process (the daemon, by the pid from host.hello) still runs on the host. */
+  isRunning(pid: number): Promise<boolean>;
+  close(): void;
+  readonly description: string;
+}
+
+function exitError(what: string, code: number | null, signal: string | null, stderr: string): Error | undefined {
+  if (code === 0) return undefined;
+  const why = signal ? `signal ${signal}` : `exit ${code}`;
+  return new Error(`${what} ended (${why})${stderr.trim() ? `: ${stderr.trim()}` : ''}`);
+}
+
+/** The bridge over SSH exec channels, all on one SSH connection per host. */
+export class SshLink implements Link {
+  private readonly drops = new Emitter<Error | undefined>();
+  private closing = false;
+
+  constructor(
+    private readonly connection: SshConnection,
+    private readonly layout: RemoteLayout,
+    readonly description: string,
+    private readonly remoteCommand: string | undefined,
+  ) {
+    const dropped = (error?: Error): void => {
+      if (this.closing) return;
+      this.closing = true;
+      this.connection.close();
+      this.drops.emit(error);
+      this.drops.clear();
+    };
+    for (const hop of connection.hops) {
+      hop.on('close', () => dropped(new Error(`SSH connection to ${description} closed`)));
+      hop.on('error', (error: Error) => dropped(error));
+    }
+  }
+
+  async openBridge(): Promise<StreamTransport> {
+    const channel = await execChannel(this.connection.client, this.remoteCommand ?? bridgeCommand(this.layout));
+    let exit: { code: number | null; signal: string | null } = { code: null, signal: null };
+    const transport = new StreamTransport(channel, channel, channel.stderr, () => channel.close());
+    channel.on('exit', (code: number | null, signal?: string) => {
+      exit = { code, signal: signal ?? null };
+    });
+    channel.on('close', () => transport.ended(exitError('agent-host bridge', exit.code, exit.signal, transport.stderr)));
+    return transport;
+  }
+
+  onDrop(listener: (error?: Error) => void): Unsubscribe {
+    return this.drops.on(listener);
+  }
+
+  async isRunning(pid: number): Promise<boolean> {
+    const result = await execCollect(this.connection.client, `kill -0 ${Math.trunc(pid)} 2>/dev/null && echo running || echo gone`);
+    return result.stdout.trim() === 'running';
+  }
+
+  close(): void {
+    this.closing = true;
+    this.drops.clear();
+    this.connection.close();
+  }
+}
+
+/**
+ * The Node that runs the local agent-host. Under Electron the daemon's native addons are built for plain Node,
+ * not Electron's ABI, so a real `node` is used (FLIGHTDECK_LOCAL_NODE, else the PATH); ELECTRON_RUN_AS_NODE covers
+ * the case where that is Electron after all.
+ */
+function localNode(): string {
+  if (process.env.FLIGHTDECK_LOCAL_NODE) return process.env.FLIGHTDECK_LOCAL_NODE;
+  return process.versions.electron ? 'node' : process.execPath;
+}
+
+/** The embedded local host: agent-host as a child process of this app, same bridge contract, no SSH. */
+export class LocalLink implements Link {
+  private readonly drops = new Emitter<Error | undefined>();
+  private readonly children = new Set<ReturnType<typeof spawn>>();
+  readonly description = 'this machine';
+
+  constructor(
+    private readonly bundleFile: string,
+    private readonly stateDir: string,
+  ) {}
+
+  async openBridge(): Promise<StreamTransport> {
+    mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
+    const child = spawn(localNode(), [this.bundleFile, 'bridge', '--state-dir', this.stateDir], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    });
+    this.children.add(child);
+    const transport = new StreamTransport(child.stdout, child.stdin, child.stderr, () => child.kill());
+    child.once('error', (error) => transport.ended(error));
+    child.once('close', (code, signal) => {
+      this.children.delete(child);
+      transport.ended(exitError('local agent-host bridge', code, signal, transport.stderr));
+    });
+    return transport;
+  }
+
+  onDrop(listener: (error?: Error) => void): Unsubscribe {
+    return this.drops.on(listener);
+  }
+
+  async isRunning(pid: number): Promise<boolean> {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+
+  close(): void {
+    for (const child of this.children) child.kill();
+    this.children.clear();
+  }
+}

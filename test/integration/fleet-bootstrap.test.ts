@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startSshd, type Sshd } from '../harness/sshd';
+import { ROOT, makeWorld, type FleetWorld } from './fleet/env';
+
+const execFileAsync = promisify(execFile);
+
+describe('bootstrap from the air-gapped tarball', { timeout: 180_000 }, () => {
+  let sshd: Sshd;
+  let world: FleetWorld;
+
+  beforeEach(async () => {
+    sshd = await startSshd({ hardened: true });
+    world = await makeWorld();
+    await world.writeSshConfig(sshd.sshConfigEntry('vm'));
+    await writeFile(world.knownHostsPath, `${sshd.knownHostsLine}\n`);
+  });
+
+  afterEach(async () => {
+    await world.cleanup();
+    await sshd.stop();
+  });
+
+  it('uploads the packed agent-host with its native addons into a fresh host dir and runs sessions from it', async () => {
+    const packDir = join(world.dir, 'pack');
+    await execFileAsync(process.execPath, [join(ROOT, 'scripts/pack-agent-host.mjs'), '--out-dir', packDir], { cwd: ROOT });
+    const tarball = readdirSync(packDir).find((name) => name.endsWith('.tar.gz'));
+    expect(tarball).toBeDefined();
+    const env = { FLIGHTDECK_AGENT_HOST_TARBALL: join(packDir, tarball!), FLIGHTDECK_AGENT_HOST_NODE_MODULES: '' };
+    const hostDir = world.hostDir('vm');
+
+    const added = await world.cli(['host', 'add', 'vm', '--ssh', 'vm', '--host-dir', hostDir], { env });
+    expect(added.stderr).toBe('');
+    expect(added.code).toBe(0);
+    const install = join(hostDir, 'agent-host', '0.1.0');
+    expect(existsSync(join(install, 'agent-host.mjs'))).toBe(true);
+    // The addons came inside the upload: a real directory, not a link to this checkout.
+    expect(lstatSync(join(install, 'node_modules')).isSymbolicLink()).toBe(false);
+    expect(existsSync(join(install, 'node_modules', 'better-sqlite3', 'package.json'))).toBe(true);
+
+    const started = await world.cli(['session', 'start', 'vm', '--', 'sh', '-c', 'echo from-the-tarball'], { env });
+    const output = await world.cli(['session', 'output', started.stdout.trim(), '--follow'], { env });
+    expect(output.stdout).toBe('from-the-tarball\r\n');
+  });
+});

@@ -26,9 +26,13 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(root, 'renderer'),
+    // Relative asset URLs: the same build loads from file:// in Electron and from / in browser mode.
+    base: './',
     plugins: [react()],
     build: {
       outDir: resolve(root, 'out/renderer'),
+      // electron-vite leaves the renderer unminified; a third of the bytes parses faster on every window open.
+      minify: true,
       rollupOptions: { input: { index: resolve(root, 'renderer/index.html') } },
     },
   },

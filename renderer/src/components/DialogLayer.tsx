@@ -1,0 +1,14 @@
+import { useStore } from '../store/store';
+import { AddHostDialog } from './AddHostDialog';
+import { StartSessionDialog } from './StartSessionDialog';
+
+export function DialogLayer() {
+  const dialog = useStore((state) => state.dialog);
+  if (!dialog) return null;
+  switch (dialog.kind) {
+    case 'add-host':
+      return <AddHostDialog />;
+    case 'start-session':
+      return <StartSessionDialog host={dialog.host} placement={dialog.placement} />;
+  }
+}

@@ -1,0 +1,21 @@
+/** Stroke icons drawn inline, so they never depend on which symbol fonts the machine has. */
+const PATHS = {
+  plus: 'M8 3v10M3 8h10',
+  close: 'M4 4l8 8M12 4l-8 8',
+  search: 'M7 3a4 4 0 1 0 0 8a4 4 0 1 0 0-8M10 10l3.5 3.5',
+  split: 'M2.5 3.5h11v9h-11zM8 3.5v9',
+  stop: 'M4.5 4.5h7v7h-7z',
+  retry: 'M12.5 8a4.5 4.5 0 1 1-1.3-3.2M12.5 2.5v2.8h-2.8',
+  up: 'M4 10l4-4 4 4',
+  down: 'M4 6l4 4 4-4',
+} as const;
+
+export type IconName = keyof typeof PATHS;
+
+export function Icon({ name }: { name: IconName }) {
+  return (
+    <svg className="icon" viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false">
+      <path d={PATHS[name]} fill="none" stroke="currentColor" strokeWidth="1.5" strokeLinecap="round" strokeLinejoin="round" />
+    </svg>
+  );
+}

@@ -1,0 +1,50 @@
+/** Every app-level shortcut, in one table: the palette lists them, the window handler runs them, terminals let them through. */
+export type CommandId =
+  | 'palette'
+  | 'add-host'
+  | 'new-session'
+  | 'split-session'
+  | 'close-pane'
+  | 'next-waiting'
+  | 'find'
+  | 'next-tab'
+  | 'previous-tab';
+
+export interface Shortcut {
+  command: CommandId;
+  /** KeyboardEvent.code */
+  code: string;
+  shift: boolean;
+  label: string;
+}
+
+export const shortcuts: Shortcut[] = [
+  { command: 'palette', code: 'KeyK', shift: false, label: 'Mod+K' },
+  { command: 'palette', code: 'KeyP', shift: true, label: 'Mod+Shift+P' },
+  { command: 'add-host', code: 'KeyH', shift: true, label: 'Mod+Shift+H' },
+  { command: 'new-session', code: 'KeyT', shift: true, label: 'Mod+Shift+T' },
+  { command: 'split-session', code: 'KeyD', shift: true, label: 'Mod+Shift+D' },
+  { command: 'close-pane', code: 'KeyW', shift: true, label: 'Mod+Shift+W' },
+  { command: 'next-waiting', code: 'KeyJ', shift: true, label: 'Mod+Shift+J' },
+  { command: 'find', code: 'KeyF', shift: true, label: 'Mod+Shift+F' },
+  { command: 'next-tab', code: 'BracketRight', shift: true, label: 'Mod+Shift+]' },
+  { command: 'previous-tab', code: 'BracketLeft', shift: true, label: 'Mod+Shift+[' },
+];
+
+const isMac = typeof navigator !== 'undefined' && /Mac/.test(navigator.platform);
+
+export function shortcutFor(event: KeyboardEvent): CommandId | null {
+  const mod = isMac ? event.metaKey : event.ctrlKey;
+  if (!mod || event.altKey) return null;
+  const match = shortcuts.find((entry) => entry.code === event.code && entry.shift === event.shiftKey);
+  return match?.command ?? null;
+}
+
+export function isAppShortcut(event: KeyboardEvent): boolean {
+  return shortcutFor(event) !== null;
+}
+
+export function shortcutLabel(command: CommandId): string | undefined {
+  const label = shortcuts.find((entry) => entry.command === command)?.label;
+  return label?.replace('Mod', isMac ? '⌘' : 'Ctrl');
+}

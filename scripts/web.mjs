@@ -1,0 +1,61 @@
+// `npm run web`: build the renderer (electron-vite), bundle the browser-mode server, run it on 127.0.0.1.
+// Arguments after `--` go to the server: --port N, --home DIR.
+import { spawnSync, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+// Bundled CommonJS still calls require() and reads __filename/__dirname, which ESM lacks.
+const CJS_SHIM = [
+  "import { createRequire as __fdCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __fdFileURLToPath } from 'node:url';",
+  "import { dirname as __fdDirname } from 'node:path';",
+  'const require = __fdCreateRequire(import.meta.url);',
+  'const __filename = __fdFileURLToPath(import.meta.url);',
+  'const __dirname = __fdDirname(__filename);',
+].join('\n');
+const NATIVE_PACKAGES = ['node-pty', 'better-sqlite3', 'cpu-features', 'bufferutil', 'utf-8-validate', 'fsevents'];
+
+const ROOT = resolve(import.meta.dirname, '..');
+const SERVER = resolve(ROOT, 'out/web/server.mjs');
+
+export function buildApp() {
+  const result = spawnSync(process.execPath, [resolve(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (result.status !== 0) throw new Error(`electron-vite build failed (exit ${result.status})`);
+}
+
+export async function buildWebServer() {
+  await build({
+    entryPoints: [resolve(ROOT, 'main/web/main.ts')],
+    outfile: SERVER,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // Pure-JS dependencies are bundled (several are CommonJS, which Node's ESM cannot import by name);
+    // native addons stay outside and load from node_modules.
+    // ssh2's optional sshcrypto.node binding stays unresolved; ssh2 then uses its pure-JS crypto.
+    external: [...NATIVE_PACKAGES.flatMap((name) => [name, `${name}/*`]), '*.node'],
+    banner: { js: CJS_SHIM },
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+  return SERVER;
+}
+
+export function runWebServer(args) {
+  const child = spawn(process.execPath, [SERVER, '--renderer', resolve(ROOT, 'out/renderer'), ...args], { cwd: ROOT, stdio: 'inherit' });
+  const forward = (signal) => child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  buildApp();
+  await buildWebServer();
+  runWebServer(process.argv.slice(2));
+}

@@ -10,6 +10,7 @@ import type { Actor, SessionManager } from '../sessions/session-manager';
 import type { Session } from '../sessions/session';
 import { HOST_VERSION } from '../version';
 import { Viewer, type ViewerSink } from '../viewers/viewer';
+import { encodeOutputFrameHeader } from '../../common/wire/frame';
 import type { StreamTransport } from '../wire/stream-transport';
 
 export const CAPABILITIES = ['sessions', 'binary-input', 'flow-control', 'snapshots', 'audit'];
@@ -78,7 +79,7 @@ export class ClientConnection implements ViewerSink {
   }
 
   sendOutput(sessionId: string, offset: number, data: Uint8Array): boolean {
-    return this.peer.sendOutput(sessionId, offset, data);
+    return this.transport.writeParts([encodeOutputFrameHeader(sessionId, offset, data.length), data]);
   }
 
   onceDrained(callback: () => void): void {

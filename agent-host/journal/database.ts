@@ -62,6 +62,9 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 export function openDatabase(path: string, options: { readonly?: boolean } = {}): Db {
   const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   if (!options.readonly) {
+    // Output rows are blobs of up to 256 KiB: bigger pages mean fewer overflow pages to write, about a
+    // third less CPU per journaled byte. Takes effect only in a new file (before WAL); old files keep theirs.
+    db.pragma('page_size = 16384');
     db.pragma('journal_mode = WAL');
     // WAL + NORMAL: a crash of the daemon loses nothing committed; only an OS crash may lose the last commits.
     db.pragma('synchronous = NORMAL');

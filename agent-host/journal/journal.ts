@@ -54,6 +54,8 @@ function toInfo(row: SessionRow): SessionInfo {
  */
 export class Journal {
   private readonly statements;
+  /** Built once: this runs for every output batch. */
+  private readonly appendTransaction;
 
   constructor(readonly db: Db) {
     this.statements = {
@@ -95,6 +97,10 @@ export class Journal {
       trimCheckpoints: db.prepare("DELETE FROM screens WHERE session_id = ? AND kind = 'checkpoint' AND offset < ?"),
       setRetainedFrom: db.prepare('UPDATE sessions SET retained_from = ? WHERE id = ?'),
     };
+    this.appendTransaction = db.transaction((id: string, offset: number, data: Uint8Array) => {
+      this.statements.insertOutput.run(id, offset, data);
+      this.statements.setEndOffset.run(offset + data.length, id);
+    });
   }
 
   createSession(info: SessionInfo): void {
@@ -124,10 +130,7 @@ export class Journal {
 
   /** Appends one batch at `offset` (the session's current end) and moves the end, atomically. */
   append(id: string, offset: number, data: Uint8Array): void {
-    this.db.transaction(() => {
-      this.statements.insertOutput.run(id, offset, data);
-      this.statements.setEndOffset.run(offset + data.length, id);
-    })();
+    this.appendTransaction(id, offset, data);
   }
 
   /** Chunks covering `from` onwards, the first trimmed to start exactly at `from`. */

@@ -1,14 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import { OutputBatcher } from './output-batcher';
 
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
 describe('OutputBatcher', () => {
-  it('coalesces small reads into one batch after a short delay, in order', async () => {
+  it('flushes sparse output (a keystroke echo) on the next turn, not after the delay, all reads of the turn together', async () => {
     const batches: string[] = [];
-    const batcher = new OutputBatcher((batch) => batches.push(new TextDecoder().decode(batch)), { delayMs: 5 });
+    const batcher = new OutputBatcher((batch) => batches.push(new TextDecoder().decode(batch)), { delayMs: 10_000 });
     for (const part of ['a', 'b', 'c']) batcher.push(new TextEncoder().encode(part));
     expect(batches).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await nextTurn();
     expect(batches).toEqual(['abc']);
+  });
+
+  it('lets batches grow for the delay once output streams', async () => {
+    const sizes: number[] = [];
+    const batcher = new OutputBatcher((batch) => sizes.push(batch.length), { burstBytes: 100, delayMs: 30, windowMs: 60_000 });
+    batcher.push(new Uint8Array(50));
+    await nextTurn();
+    expect(sizes).toEqual([50]);
+    // 50 flushed + 60 pending within the window: a stream, so this batch waits to grow.
+    batcher.push(new Uint8Array(60));
+    await nextTurn();
+    expect(sizes).toEqual([50]);
+    batcher.push(new Uint8Array(10));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(sizes).toEqual([50, 70]);
   });
 
   it('flushes at once when a batch reaches its size limit', () => {

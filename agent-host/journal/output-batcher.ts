@@ -1,45 +1,79 @@
 export interface OutputBatcherOptions {
   /** Flush once this many bytes are pending. */
   maxBytes?: number;
-  /** Otherwise flush this long after the first pending byte. */
+  /** While output streams, flush this long after the first pending byte. */
   delayMs?: number;
+  /** Output counts as streaming once this many bytes were flushed within `windowMs`. */
+  burstBytes?: number;
+  windowMs?: number;
 }
 
 /**
  * Coalesces the PTY's many small reads into journal-sized batches: one SQLite row and one commit per
- * batch instead of per read, which is what makes high-throughput output cheap to journal.
+ * batch instead of per read. Sparse output (a keystroke echo, a prompt) is flushed on the next turn of
+ * the event loop, so typing is never delayed; only while output streams does a batch wait `delayMs`
+ * to grow, which is what makes high-throughput output cheap to journal.
  */
 export class OutputBatcher {
   private chunks: Uint8Array[] = [];
   private size = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private cancelScheduled: (() => void) | undefined;
+  private windowStart = 0;
+  private windowBytes = 0;
   private readonly maxBytes: number;
   private readonly delayMs: number;
+  private readonly burstBytes: number;
+  private readonly windowMs: number;
 
   constructor(
     private readonly onBatch: (data: Uint8Array) => void,
     options: OutputBatcherOptions = {},
   ) {
-    this.maxBytes = options.maxBytes ?? 64 * 1024;
+    this.maxBytes = options.maxBytes ?? 256 * 1024;
     this.delayMs = options.delayMs ?? 4;
+    this.burstBytes = options.burstBytes ?? 4 * 1024;
+    this.windowMs = options.windowMs ?? 20;
   }
 
   push(data: Uint8Array): void {
     if (data.length === 0) return;
     this.chunks.push(data);
     this.size += data.length;
-    if (this.size >= this.maxBytes) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.delayMs);
+    if (this.size >= this.maxBytes) return this.flush();
+    if (this.cancelScheduled) return;
+    if (this.streaming()) {
+      const timer = setTimeout(() => this.flush(), this.delayMs);
+      this.cancelScheduled = () => clearTimeout(timer);
+    } else {
+      // Every read of this poll phase still lands in one batch.
+      const immediate = setImmediate(() => this.flush());
+      this.cancelScheduled = () => clearImmediate(immediate);
+    }
   }
 
   flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelScheduled?.();
+    this.cancelScheduled = undefined;
     if (this.size === 0) return;
     const batch = this.chunks.length === 1 ? this.chunks[0]! : concat(this.chunks, this.size);
+    this.count(this.size);
     this.chunks = [];
     this.size = 0;
     this.onBatch(batch);
+  }
+
+  private streaming(): boolean {
+    const recent = performance.now() - this.windowStart <= this.windowMs ? this.windowBytes : 0;
+    return recent + this.size >= this.burstBytes;
+  }
+
+  private count(bytes: number): void {
+    const now = performance.now();
+    if (now - this.windowStart > this.windowMs) {
+      this.windowStart = now;
+      this.windowBytes = 0;
+    }
+    this.windowBytes += bytes;
   }
 }
 

@@ -16,6 +16,12 @@ export class RecentOutput {
     while (this.size > this.maxBytes && this.chunks.length > 1) this.size -= this.chunks.shift()!.data.length;
   }
 
+  /** Lets go of the held batches (a quiet session need not keep its last megabyte in memory). */
+  clear(): void {
+    this.chunks = [];
+    this.size = 0;
+  }
+
   /** Chunks from `from` on, or null when `from` is older than what is held here. */
   read(from: number, limit: number): OutputChunk[] | null {
     const first = this.chunks[0];

@@ -28,6 +28,8 @@ const STATUS_TICK_MS = 200;
 const LAST_SCREEN_EVERY_MS = 5000;
 const KILL_GRACE_MS = 3000;
 const RECENT_OUTPUT_BYTES = 1024 * 1024;
+/** After this long without output the in-memory tail is dropped; a late reader gets it from the journal. */
+const RECENT_OUTPUT_KEEP_MS = 2000;
 const READ_CHUNKS = 16;
 
 /**
@@ -221,7 +223,8 @@ export class Session implements ViewerSource {
     this.lastOutputAt = Date.now();
     this.screen?.feed(batch, (parsed) => this.parsed(parsed));
     for (const viewer of this.viewers) viewer.pump();
-    if (this.info.status !== 'working' && !this.ended) this.tick();
+    // After the output frames of this turn have left (they are flushed on nextTick): status work never delays an echo.
+    if (this.info.status !== 'working' && !this.ended) queueMicrotask(() => this.tick());
     this.enforceRetention();
   }
 
@@ -260,6 +263,7 @@ export class Session implements ViewerSource {
     });
     this.setStatus(status);
     const now = Date.now();
+    if (this.lastOutputAt !== null && now - this.lastOutputAt > RECENT_OUTPUT_KEEP_MS) this.recent.clear();
     if (this.screen && this.screen.parsedOffset !== this.lastScreenSaved && now - this.lastScreenSavedAt >= LAST_SCREEN_EVERY_MS) {
       this.lastScreenSavedAt = now;
       void this.persistScreen();
@@ -306,6 +310,7 @@ export class Session implements ViewerSource {
       });
       this.events.emit('exited');
       for (const viewer of this.viewers) viewer.pump();
+      setTimeout(() => this.recent.clear(), RECENT_OUTPUT_KEEP_MS).unref();
     }, 50);
   }
 

@@ -6,6 +6,8 @@ import { BaseTransport } from '../../common/wire/transport';
  * (readable and writable apart). Writes report the stream's backpressure.
  */
 export class StreamTransport extends BaseTransport {
+  private corked = false;
+
   constructor(
     private readonly readable: Readable,
     private readonly writable: Writable = readable as unknown as Writable,
@@ -28,6 +30,25 @@ export class StreamTransport extends BaseTransport {
   write(bytes: Uint8Array): boolean {
     if (this.closed || this.writable.destroyed) return false;
     return this.writable.write(bytes);
+  }
+
+  /**
+   * Writes the parts in order without joining them. Writes of one tick are corked into a single
+   * writev: many frames cost one syscall, and a lone frame (a keystroke echo) still leaves this tick.
+   */
+  writeParts(parts: readonly Uint8Array[]): boolean {
+    if (this.closed || this.writable.destroyed) return false;
+    if (!this.corked) {
+      this.corked = true;
+      this.writable.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.writable.uncork();
+      });
+    }
+    let accepted = true;
+    for (const part of parts) accepted = this.writable.write(part);
+    return accepted;
   }
 
   protected shutdown(): void {

@@ -55,15 +55,26 @@ export function encodeRpcFrame(message: unknown): Uint8Array {
   return frame;
 }
 
-export function encodeOutputFrame(sessionId: string, offset: number, data: Uint8Array): Uint8Array {
+/**
+ * The bytes of an OUTPUT frame that precede its data, so a writer can send header and data apart
+ * (one writev) instead of copying every output byte into a fresh frame.
+ */
+export function encodeOutputFrameHeader(sessionId: string, offset: number, dataLength: number): Uint8Array {
   const id = encodeSessionId(sessionId);
-  const bodyLength = 1 + id.length + 8 + data.length;
-  const frame = new Uint8Array(FRAME_HEADER_BYTES + bodyLength);
-  const view = header(frame, FrameKind.Output, bodyLength);
-  frame[FRAME_HEADER_BYTES] = id.length;
-  frame.set(id, FRAME_HEADER_BYTES + 1);
+  const headerLength = FRAME_HEADER_BYTES + 1 + id.length + 8;
+  const frameHeader = new Uint8Array(headerLength);
+  const view = header(frameHeader, FrameKind.Output, headerLength - FRAME_HEADER_BYTES + dataLength);
+  frameHeader[FRAME_HEADER_BYTES] = id.length;
+  frameHeader.set(id, FRAME_HEADER_BYTES + 1);
   writeOffset(view, FRAME_HEADER_BYTES + 1 + id.length, offset);
-  frame.set(data, FRAME_HEADER_BYTES + 1 + id.length + 8);
+  return frameHeader;
+}
+
+export function encodeOutputFrame(sessionId: string, offset: number, data: Uint8Array): Uint8Array {
+  const frameHeader = encodeOutputFrameHeader(sessionId, offset, data.length);
+  const frame = new Uint8Array(frameHeader.length + data.length);
+  frame.set(frameHeader);
+  frame.set(data, frameHeader.length);
   return frame;
 }
 

@@ -1,7 +1,8 @@
-// Bundles the agent-host daemon into one ESM file for plain Node 20 on the VMs. Native addons stay
-// outside the bundle (they are .node binaries loaded from node_modules; scripts/pack-agent-host.mjs ships them).
+// Bundles the agent-host daemon into one ESM file for plain Node 20 on the VMs, and the bridge-only entry beside it
+// (bridge.mjs: what every SSH exec channel runs, so it must start fast). Native addons stay outside the bundle
+// (they are .node binaries loaded from node_modules; scripts/pack-agent-host.mjs ships them).
 import { existsSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -9,6 +10,9 @@ import { build } from 'esbuild';
 const ROOT = resolve(import.meta.dirname, '..');
 export const DEFAULT_ENTRY = resolve(ROOT, 'agent-host/main.ts');
 export const DEFAULT_OUTFILE = resolve(ROOT, 'out/agent-host/agent-host.mjs');
+export const BRIDGE_ENTRY = resolve(ROOT, 'agent-host/bridge-main.ts');
+/** The bridge's file name; it starts the daemon from agent-host.mjs in the same directory. */
+export const BRIDGE_FILE = 'bridge.mjs';
 
 /** Packages with compiled addons (or optional addon helpers) that must be loaded from node_modules. */
 export const NATIVE_PACKAGES = ['node-pty', 'better-sqlite3', 'cpu-features', 'bufferutil', 'utf-8-validate', 'fsevents'];
@@ -34,6 +38,19 @@ export async function buildAgentHost({ entry = DEFAULT_ENTRY, outfile = DEFAULT_
         'The agent-host entry (agent-host/main.ts, the `agent-host serve|bridge` CLI) must be written before it can be bundled.',
     );
   }
+  return bundle(entry, outfile);
+}
+
+/**
+ * Builds the bridge-only entry (same options) beside the daemon bundle `besideOutfile`.
+ * @param {{ besideOutfile?: string }} [options]
+ */
+export async function buildBridge({ besideOutfile = DEFAULT_OUTFILE } = {}) {
+  return bundle(BRIDGE_ENTRY, join(dirname(besideOutfile), BRIDGE_FILE));
+}
+
+/** @param {string} entry @param {string} outfile */
+async function bundle(entry, outfile) {
   const result = await build({
     entryPoints: [entry],
     outfile,
@@ -65,8 +82,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       entry: values.entry ? resolve(values.entry) : undefined,
       outfile: values.outfile ? resolve(values.outfile) : undefined,
     });
-    const size = built.bytes === undefined ? '' : ` (${(built.bytes / 1024).toFixed(0)} KiB)`;
-    console.log(`agent-host bundle: ${relative(ROOT, built.outfile)}${size}; native: ${built.nativePackages.join(', ') || 'none'}`);
+    const bridge = await buildBridge({ besideOutfile: built.outfile });
+    const size = (bytes) => (bytes === undefined ? '' : ` (${(bytes / 1024).toFixed(0)} KiB)`);
+    console.log(`agent-host bundle: ${relative(ROOT, built.outfile)}${size(built.bytes)}; native: ${built.nativePackages.join(', ') || 'none'}`);
+    console.log(`agent-host bridge: ${relative(ROOT, bridge.outfile)}${size(bridge.bytes)}; native: ${bridge.nativePackages.join(', ') || 'none'}`);
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);

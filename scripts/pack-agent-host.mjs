@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildAgentHost } from './build-agent-host.mjs';
+import { buildAgentHost, buildBridge } from './build-agent-host.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const NODE_MODULES = join(ROOT, 'node_modules');
@@ -55,6 +55,9 @@ Install on a VM without network access:
   ln -sf ~/.local/lib/${name}-${version}-linux-${process.arch}/bin/agent-host ~/.local/bin/agent-host
   agent-host --help
 
+The app's SSH exec channel runs \`node <dir>/bridge.mjs --state-dir DIR\` (the bridge only; it starts
+\`agent-host.mjs serve\` detached when no daemon answers).
+
 Needs: node ${process.versions.node.split('.')[0]}.x on PATH (or FLIGHTDECK_NODE=/path/to/node).
 The native addons (${nativePackages.join(', ') || 'none'}) were built on the packing machine for
 linux-${process.arch}, Node ABI ${process.versions.modules}, glibc ${process.report?.getReport().header.glibcVersionRuntime ?? 'unknown'}:
@@ -86,6 +89,8 @@ export async function packAgentHost({ entry, outDir = join(ROOT, 'out') } = {}) 
 
 async function assemble({ entry, outDir, name, version, base, staging }) {
   const built = await buildAgentHost({ entry, outfile: join(staging, 'agent-host.mjs') });
+  // The bridge-only entry every SSH exec channel runs; it starts agent-host.mjs beside it when no daemon answers.
+  await buildBridge({ besideOutfile: built.outfile });
   for (const [dependency, dir] of runtimeClosure(built.nativePackages)) {
     cpSync(dir, join(staging, 'node_modules', dependency), {
       recursive: true,

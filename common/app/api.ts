@@ -2,11 +2,32 @@ import { z } from 'zod';
 import { notification, request } from '../protocol/define';
 import { SessionEvent, StartSessionParams, ViewerEvent } from '../protocol/methods';
 import { AttachResult } from '../protocol/methods';
-import { SessionId, SessionInfo, Signal, TerminalSize } from '../protocol/session';
+import { ScreenSnapshot, SessionId, SessionInfo, Signal, TerminalSize } from '../protocol/session';
 import { AddHostParams, HostName, HostView } from './hosts';
 import { Prompt, PromptAnswer } from './prompts';
 
 const Empty = z.object({}).strict();
+
+/**
+ * The core resumed a terminal after a reconnect. With `snapshot` (output was cut from the host's journal meanwhile):
+ * reset the screen and write snapshot.data first; OUTPUT then continues from streamFrom (= snapshot.offset).
+ */
+export const TerminalReattached = z.object({
+  sessionId: SessionId,
+  state: z.literal('reattached'),
+  streamFrom: z.number().int(),
+  snapshot: ScreenSnapshot.nullable().optional(),
+});
+export type TerminalReattached = z.infer<typeof TerminalReattached>;
+
+/** Keystrokes typed while the host was away were not sent (the screen changed meanwhile, the session ended, too many). */
+export const TerminalInputRefused = z.object({
+  sessionId: SessionId,
+  state: z.literal('input-refused'),
+  bytes: z.number().int().nonnegative(),
+  reason: z.string(),
+});
+export type TerminalInputRefused = z.infer<typeof TerminalInputRefused>;
 const SessionRef = { host: HostName, sessionId: SessionId };
 
 /**
@@ -131,9 +152,7 @@ export const appApi = {
     summary: 'Flow-control and stream state of an attached terminal (including "reattached" after a reconnect).',
     params: z.object({
       host: HostName,
-      event: ViewerEvent.or(
-        z.object({ sessionId: SessionId, state: z.literal('reattached'), streamFrom: z.number().int() }),
-      ),
+      event: ViewerEvent.or(TerminalReattached).or(TerminalInputRefused),
     }),
   }),
   'prompts.raised': notification({

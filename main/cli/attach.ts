@@ -1,4 +1,5 @@
-import { terminalKey } from '../../common/app/api';
+import { terminalKey, type AppApi } from '../../common/app/api';
+import type { ParsedParamsOf } from '../../common/protocol/define';
 import type { HostView } from '../../common/app/hosts';
 import { UsageError, type CliContext } from './context';
 import { resolveSession } from './sessionRef';
@@ -7,6 +8,7 @@ import { resolveSession } from './sessionRef';
 const PREFIX = 0x1c;
 const DETACH = 'd'.charCodeAt(0);
 export const DETACH_HELP = 'Ctrl-\\ then d';
+const CLEAR_SCREEN = '\u001b[H\u001b[2J';
 
 function setTitle(text: string): void {
   process.stdout.write(`\u001b]0;${text}\u0007`);
@@ -47,9 +49,16 @@ export async function attach(ctx: CliContext, argv: string[]): Promise<string> {
     const client = ctx.core.openClient({
       notify: (method, params) => {
         if (method === 'terminal.viewer') {
-          const event = (params as { event: { sessionId: string; state: string } }).event;
-          if (event.sessionId === session.id && event.state === 'ended') finish(`[${label} ended]`);
-          if (event.sessionId === session.id && event.state === 'reattached') setTitle(label);
+          const { event } = params as ParsedParamsOf<AppApi, 'terminal.viewer'>;
+          if (event.sessionId !== session.id) return;
+          if (event.state === 'ended') finish(`[${label} ended]`);
+          if (event.state === 'reattached') {
+            setTitle(label);
+            // Output was cut while we were away: the snapshot is the exact screen the stream continues from.
+            if (event.snapshot) process.stdout.write(`${CLEAR_SCREEN}${event.snapshot.data}`);
+          }
+          // Raw mode owns the screen: the title and the bell say it without scribbling over the session.
+          if (event.state === 'input-refused') process.stdout.write('\u0007', () => setTitle(`${label} — ${event.reason}`));
         } else if (method === 'hosts.changed') {
           const view = (params as { host: HostView }).host;
           if (view.name === host && view.state !== 'connected') setTitle(`${label} — ${view.state}…`);
@@ -96,7 +105,7 @@ export async function attach(ctx: CliContext, argv: string[]): Promise<string> {
       stdin.on('data', onInput);
       process.stdout.on('resize', onResize);
       setTitle(label);
-      process.stdout.write('\u001b[H\u001b[2J');
+      process.stdout.write(CLEAR_SCREEN);
       if (result.snapshot) process.stdout.write(result.snapshot.data);
       ready = true;
       for (const chunk of early.splice(0)) write(chunk.offset, chunk.data);

@@ -1,24 +1,34 @@
-import { terminalKey } from '../../common/app/api';
+import { terminalKey, type TerminalInputRefused, type TerminalReattached } from '../../common/app/api';
 import type { Unsubscribe } from '../../common/events';
 import type { AttachResult, ClientIdentity, ViewerEvent } from '../../common/protocol/methods';
 import { LocalError, errorMessage } from '../../common/wire/errors';
 import type { OutputFrame } from '../../common/wire/peer';
 import { backoffDelay } from '../fleet/backoff';
+import { debug } from '../fleet/debug';
 import type { HostConnection } from '../fleet/hostConnection';
 import type { Lane } from '../fleet/lane';
 import type { Link } from '../fleet/link';
 
+export type TerminalViewerEvent = ViewerEvent | TerminalReattached | TerminalInputRefused;
+
 export interface TerminalSink {
   output(key: string, offset: number, data: Uint8Array): void;
-  viewer(host: string, event: ViewerEvent | { sessionId: string; state: 'reattached'; streamFrom: number }): void;
+  /** 'reattached' comes before the first OUTPUT of the resumed stream, so its snapshot can be drawn first. */
+  viewer(host: string, event: TerminalViewerEvent): void;
   error?(host: string, sessionId: string, error: Error): void;
 }
+
+/** Keystrokes kept per terminal while its host is away; past this the whole burst is refused, never cut in two. */
+export const TYPED_AHEAD_LIMIT_BYTES = 64 * 1024;
 
 interface Viewer {
   /** The next byte offset the consumer expects: everything before it was delivered, exactly once. */
   next: number;
   /** While an attach is in flight, frames wait here (they may overtake the attach result). */
   held: OutputFrame[] | null;
+  /** Keystrokes typed while there was no stream to put them on (see flushTypedAhead for when they are sent). */
+  typedAhead: Uint8Array[];
+  typedBytes: number;
 }
 
 /**
@@ -31,6 +41,7 @@ export class TerminalLane {
   private opening: Promise<Lane> | null = null;
   private readonly viewers = new Map<string, Viewer>();
   private readonly unsubscribe: Unsubscribe;
+  private readonly unsubscribeDropped: Unsubscribe;
   private closed = false;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -56,6 +67,8 @@ export class TerminalLane {
           this.dropLane();
           this.reattachAll(link);
         });
+    // From here until the re-attach, keystrokes wait in typedAhead instead of going down a dead channel.
+    this.unsubscribeDropped = host.onDropped(() => this.dropLane());
   }
 
   get isEmpty(): boolean {
@@ -63,10 +76,11 @@ export class TerminalLane {
   }
 
   async attach(sessionId: string, fromOffset: number | null): Promise<AttachResult> {
-    const viewer: Viewer = { next: 0, held: [] };
+    const viewer: Viewer = { next: 0, held: [], typedAhead: [], typedBytes: 0 };
     this.viewers.set(sessionId, viewer);
     try {
-      return await this.attachViewer(sessionId, viewer, fromOffset);
+      // Typed before the first screen arrived: the consumer sent it blind on purpose (a UI's type-ahead), so it goes.
+      return await this.attachViewer(sessionId, viewer, fromOffset, undefined, (lane) => this.flushTypedAhead(sessionId, viewer, lane, null));
     } catch (error) {
       if (this.viewers.get(sessionId) === viewer) this.viewers.delete(sessionId);
       throw error;
@@ -79,7 +93,20 @@ export class TerminalLane {
   }
 
   input(sessionId: string, data: Uint8Array): void {
-    this.lane?.peer.sendInput(sessionId, data);
+    const viewer = this.viewers.get(sessionId);
+    const lane = this.lane && !this.lane.peer.isClosed ? this.lane : null;
+    if (lane && !viewer?.held) {
+      lane.peer.sendInput(sessionId, data);
+      return;
+    }
+    if (!viewer) return;
+    if (viewer.typedBytes + data.length > TYPED_AHEAD_LIMIT_BYTES) {
+      this.refuseTypedAhead(sessionId, viewer, data.length, `more than ${TYPED_AHEAD_LIMIT_BYTES} bytes typed while ${this.host.name} was unreachable`);
+      return;
+    }
+    viewer.typedAhead.push(data.slice());
+    viewer.typedBytes += data.length;
+    debug(`${this.host.name}/${sessionId}: holding ${viewer.typedBytes} typed bytes until re-attached`);
   }
 
   ack(sessionId: string, offset: number): void {
@@ -94,6 +121,7 @@ export class TerminalLane {
   close(): void {
     this.closed = true;
     this.unsubscribe();
+    this.unsubscribeDropped();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     // A shared lane lives on: stop the host streaming to it.
     if (this.options.shareControlLane && this.lane) {
@@ -103,11 +131,18 @@ export class TerminalLane {
     this.dropLane();
   }
 
-  private async attachViewer(sessionId: string, viewer: Viewer, fromOffset: number | null, link?: Link): Promise<AttachResult> {
+  private async attachViewer(
+    sessionId: string,
+    viewer: Viewer,
+    fromOffset: number | null,
+    link: Link | undefined,
+    beforeStream: (lane: Lane, result: AttachResult) => void,
+  ): Promise<AttachResult> {
     viewer.held ??= [];
     const lane = await this.ensureLane(link);
     const result = await lane.peer.request('session.attach', { sessionId, fromOffset });
     viewer.next = result.streamFrom;
+    beforeStream(lane, result);
     const held = viewer.held ?? [];
     viewer.held = null;
     for (const frame of held) this.accept(sessionId, viewer, frame);
@@ -183,15 +218,56 @@ export class TerminalLane {
 
   private async reattach(sessionId: string, viewer: Viewer, link?: Link): Promise<void> {
     if (viewer.held) return;
+    const seen = viewer.next;
     try {
-      const result = await this.attachViewer(sessionId, viewer, viewer.next, link);
+      await this.attachViewer(sessionId, viewer, seen, link, (lane, result) => {
+        // First, before any resumed OUTPUT: a snapshot (the host cut output we had not seen) must be drawn before the stream.
+        this.sink.viewer(this.host.name, { sessionId, state: 'reattached', streamFrom: result.streamFrom, snapshot: result.snapshot });
+        this.flushTypedAhead(sessionId, viewer, lane, { seen, result });
+      });
       this.failures = 0;
-      this.sink.viewer(this.host.name, { sessionId, state: 'reattached', streamFrom: result.streamFrom });
     } catch (error) {
       viewer.held = null;
       this.sink.error?.(this.host.name, sessionId, error instanceof Error ? error : new Error(errorMessage(error)));
       this.retryLater();
     }
+  }
+
+  /**
+   * Keystrokes typed while the host was away are sent only when they still mean what the typist meant: after a
+   * reconnect, when the session printed nothing the typist had not seen (the screen they typed at is the screen the
+   * session is at). Otherwise they could answer a different prompt than the one on screen ("y" to a new question,
+   * a command into an editor), so they are refused and the consumer is told, with the byte count, to type again.
+   */
+  private flushTypedAhead(sessionId: string, viewer: Viewer, lane: Lane, resumed: { seen: number; result: AttachResult } | null): void {
+    if (viewer.typedAhead.length === 0) return;
+    const session = resumed?.result.session;
+    if (session && session.status === 'exited') {
+      this.refuseTypedAhead(sessionId, viewer, 0, 'the session ended while the host was unreachable');
+      return;
+    }
+    if (resumed && session && session.endOffset !== resumed.seen) {
+      this.refuseTypedAhead(
+        sessionId,
+        viewer,
+        0,
+        `the session printed ${session.endOffset - resumed.seen} bytes you had not seen while ${this.host.name} was unreachable`,
+      );
+      return;
+    }
+    const typed = viewer.typedAhead;
+    debug(`${this.host.name}/${sessionId}: sending ${viewer.typedBytes} bytes typed while away`);
+    viewer.typedAhead = [];
+    viewer.typedBytes = 0;
+    for (const data of typed) lane.peer.sendInput(sessionId, data);
+  }
+
+  private refuseTypedAhead(sessionId: string, viewer: Viewer, extraBytes: number, reason: string): void {
+    const bytes = viewer.typedBytes + extraBytes;
+    debug(`${this.host.name}/${sessionId}: refusing ${bytes} typed bytes: ${reason}`);
+    viewer.typedAhead = [];
+    viewer.typedBytes = 0;
+    this.sink.viewer(this.host.name, { sessionId, state: 'input-refused', bytes, reason: `${bytes} typed bytes not sent: ${reason}` });
   }
 
   private laneClosed(lane: Lane): void {

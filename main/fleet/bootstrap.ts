@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Client } from 'ssh2';
 import { FleetError } from '../ssh/errors';
-import type { AgentHostBundle } from './bundle';
+import { BRIDGE_FILE, type AgentHostBundle } from './bundle';
 import { execCollect, shellQuote } from './remoteExec';
 
 export const MIN_REMOTE_NODE_MAJOR = 20;
@@ -19,9 +19,19 @@ export function remoteLayout(hostDir: string | undefined, version: string, node 
   return { node, installDir: `${base}/agent-host/${version}`, stateDir: hostDir ?? '~/.flightdeck/host' };
 }
 
-/** The exec-channel command that speaks the framed protocol on stdio (works where sshd forbids all forwarding). */
+/**
+ * The exec-channel command that speaks the framed protocol on stdio (works where sshd forbids all forwarding).
+ * Runs the bridge-only bridge.mjs (one small file to load, so reconnects are quick); installs from before it
+ * existed only have `agent-host.mjs bridge`, which loads the whole daemon bundle but speaks the same bytes.
+ */
 export function bridgeCommand(layout: RemoteLayout): string {
-  return `exec ${shellQuote(layout.node)} ${shellQuote(`${layout.installDir}/agent-host.mjs`)} bridge --state-dir ${shellQuote(layout.stateDir)}`;
+  const node = shellQuote(layout.node);
+  const stateDir = shellQuote(layout.stateDir);
+  const bridge = shellQuote(`${layout.installDir}/${BRIDGE_FILE}`);
+  return (
+    `if [ -f ${bridge} ]; then exec ${node} ${bridge} --state-dir ${stateDir}; fi; ` +
+    `exec ${node} ${shellQuote(`${layout.installDir}/agent-host.mjs`)} bridge --state-dir ${stateDir}`
+  );
 }
 
 /** Names the exact build installed, so a rebuilt bundle of the same version is uploaded again. */
@@ -83,9 +93,16 @@ async function upload(client: Client, bundle: AgentHostBundle, layout: RemoteLay
   const done = `echo ${shellQuote(build)} > ${staging}/.flightdeck-build && rm -rf ${install} && mv ${staging} ${install}`;
   let result;
   if (bundle.remoteNodeModules) {
+    // Two uploads on one connection (no tar of loose files on this side): the bridge first, into the fresh staging dir.
+    const bridgeStep = bundle.bridgeFile
+      ? await execCollect(client, `set -e; rm -rf ${staging}; mkdir -p ${staging}; cat > ${staging}/${BRIDGE_FILE}`, readFileSync(bundle.bridgeFile))
+      : await execCollect(client, `set -e; rm -rf ${staging}; mkdir -p ${staging}`);
+    if (bridgeStep.code !== 0) {
+      throw new FleetError('agent-host-failed', `installing agent-host into ${layout.installDir} failed: ${bridgeStep.stderr.trim() || `exit ${bridgeStep.code}`}`);
+    }
     result = await execCollect(
       client,
-      `set -e; rm -rf ${staging}; mkdir -p ${staging}; cat > ${staging}/agent-host.mjs; ` +
+      `set -e; cat > ${staging}/agent-host.mjs; ` +
         `ln -s ${shellQuote(bundle.remoteNodeModules)} ${staging}/node_modules; ${done}`,
       readFileSync(bundle.file),
     );

@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 export interface AgentHostBundle {
   /** out/agent-host/agent-host.mjs */
   file: string;
+  /** out/agent-host/bridge.mjs, the bridge-only entry (starts in a fraction of the daemon bundle's time); null in old builds. */
+  bridgeFile: string | null;
   version: string;
+  /** Of agent-host.mjs and bridge.mjs together: names this exact build. */
   sha256: string;
   /** The air-gapped tarball (npm run pack:agent-host), when built: bundle + native addons in one upload. */
   tarball: string | null;
@@ -17,6 +20,8 @@ export interface AgentHostBundle {
 }
 
 const BUNDLE_RELATIVE = join('agent-host', 'agent-host.mjs');
+/** Beside agent-host.mjs wherever it is installed (scripts/build-agent-host.mjs BRIDGE_FILE). */
+export const BRIDGE_FILE = 'bridge.mjs';
 
 /** Looks beside and above this module: out/cli/x.mjs and out/main/x.js have out/agent-host as a sibling, sources have <root>/out. */
 function findBundle(): string | null {
@@ -56,14 +61,20 @@ export function locateBundle(env: NodeJS.ProcessEnv = process.env): AgentHostBun
   }
   const text = readFileSync(file);
   const version = bundleVersion(file, text.toString('utf8'));
+  const bridgeCandidate = join(dirname(file), BRIDGE_FILE);
+  const bridgeFile = existsSync(bridgeCandidate) ? bridgeCandidate : null;
+  // The install marker names both files: a rebuilt bridge alone must be uploaded again too.
+  const hash = createHash('sha256').update(text);
+  if (bridgeFile) hash.update(readFileSync(bridgeFile));
   const outDir = dirname(dirname(file));
   const tarballName = existsSync(outDir)
     ? readdirSync(outDir).find((name) => name.startsWith(`agent-host-${version}-linux-`) && name.endsWith('.tar.gz'))
     : undefined;
   cached = {
     file,
+    bridgeFile,
     version,
-    sha256: createHash('sha256').update(text).digest('hex'),
+    sha256: hash.digest('hex'),
     tarball: env.FLIGHTDECK_AGENT_HOST_TARBALL || (tarballName ? join(outDir, tarballName) : null),
     remoteNodeModules: env.FLIGHTDECK_AGENT_HOST_NODE_MODULES || null,
   };

@@ -57,6 +57,7 @@ export class HostConnection {
   private readonly sessionEvents = new Emitter<SessionEvent>();
   private readonly connectedEvents = new Emitter<void>();
   private readonly linkEvents = new Emitter<Link>();
+  private readonly dropEvents = new Emitter<void>();
   /** The bundle build already verified on this host: reconnects skip the bootstrap probe (a Node start on the VM). */
   private verifiedBuild: string | null = null;
 
@@ -97,6 +98,14 @@ export class HostConnection {
   /** Fires after every successful (re)connect. */
   onConnected(listener: () => void): Unsubscribe {
     return this.connectedEvents.on(listener);
+  }
+
+  /**
+   * Fires the moment the live link is found dead, before its channels have all closed: streams on it must stop
+   * taking input now (anything written there is lost).
+   */
+  onDropped(listener: () => void): Unsubscribe {
+    return this.dropEvents.on(listener);
   }
 
   /** Fires as soon as a new link is up, before the control handshake: viewers re-attach on it in parallel. */
@@ -200,7 +209,7 @@ export class HostConnection {
   private async openLink(options: ConnectOptions): Promise<Link> {
     if (this.config.kind === 'local') {
       const bundle = locateBundle();
-      return new LocalLink(bundle.file, this.config.hostDir ?? join(this.deps.home, 'local-host'));
+      return new LocalLink(bundle, this.config.hostDir ?? join(this.deps.home, 'local-host'));
     }
     const route = this.route();
     debug(`${this.name}: connecting to ${[...route.jumps, route.target].map((hop) => `${hop.user}@${hop.hostName}:${hop.port}`).join(' -> ')}`);
@@ -250,6 +259,7 @@ export class HostConnection {
       this.link?.close();
       this.link = null;
       this.everConnected = true;
+      this.dropEvents.emit();
       this.scheduleRetry(`connection lost: ${error ? error.message : 'the agent-host bridge ended'}`);
     };
     link.onDrop(dropped);
@@ -342,6 +352,7 @@ export class HostConnection {
     this.link = null;
     this.connectedEvents.clear();
     this.linkEvents.clear();
+    this.dropEvents.clear();
     this.state = 'disconnected';
   }
 }

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { Emitter, type Unsubscribe } from '../../common/events';
 import type { SshConnection } from '../ssh/connect';
 import { bridgeCommand, type RemoteLayout } from './bootstrap';
+import type { AgentHostBundle } from './bundle';
 import { execChannel, execCollect } from './remoteExec';
 import { StreamTransport } from './streamTransport';
 
@@ -90,13 +91,14 @@ export class LocalLink implements Link {
   readonly description = 'this machine';
 
   constructor(
-    private readonly bundleFile: string,
+    private readonly bundle: Pick<AgentHostBundle, 'file' | 'bridgeFile'>,
     private readonly stateDir: string,
   ) {}
 
   async openBridge(): Promise<StreamTransport> {
     mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
-    const child = spawn(localNode(), [this.bundleFile, 'bridge', '--state-dir', this.stateDir], {
+    const command = this.bundle.bridgeFile ? [this.bundle.bridgeFile] : [this.bundle.file, 'bridge'];
+    const child = spawn(localNode(), [...command, '--state-dir', this.stateDir], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
     });

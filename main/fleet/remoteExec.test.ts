@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { shellQuote } from './remoteExec';
 import { bridgeCommand, remoteLayout } from './bootstrap';
@@ -11,12 +14,24 @@ describe('shellQuote', () => {
     expect(sh(`printf %s ${shellQuote('~/.flightdeck/it s')}`)).toBe('/home/lead/.flightdeck/it s');
   });
 
-  it('builds the bridge command for the default and a custom host dir', () => {
-    expect(bridgeCommand(remoteLayout(undefined, '1.2.3', 'node'))).toBe(
-      `exec 'node' "$HOME"/'.flightdeck/agent-host/1.2.3/agent-host.mjs' bridge --state-dir "$HOME"/'.flightdeck/host'`,
-    );
-    expect(bridgeCommand(remoteLayout('/srv/team a', '1.2.3', '/opt/node/bin/node'))).toBe(
-      `exec '/opt/node/bin/node' '/srv/team a/agent-host/1.2.3/agent-host.mjs' bridge --state-dir '/srv/team a'`,
+  it('runs the bridge-only bridge.mjs when the install has it, else `agent-host.mjs bridge` (older installs)', () => {
+    const base = mkdtempSync(join(tmpdir(), 'flightdeck-bridge-cmd-'));
+    try {
+      const layout = remoteLayout(join(base, 'team dir'), '1.2.3', process.execPath);
+      mkdirSync(layout.installDir, { recursive: true });
+      const echoArgs = 'process.stdout.write(JSON.stringify(process.argv.slice(1).map((arg) => arg.split("/").pop())));';
+      writeFileSync(join(layout.installDir, 'agent-host.mjs'), echoArgs);
+      expect(JSON.parse(sh(bridgeCommand(layout)))).toEqual(['agent-host.mjs', 'bridge', '--state-dir', 'team dir']);
+      writeFileSync(join(layout.installDir, 'bridge.mjs'), echoArgs);
+      expect(JSON.parse(sh(bridgeCommand(layout)))).toEqual(['bridge.mjs', '--state-dir', 'team dir']);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it('quotes the default host dir so ~ still expands on the VM', () => {
+    expect(bridgeCommand(remoteLayout(undefined, '1.2.3', 'node'))).toContain(
+      `exec 'node' "$HOME"/'.flightdeck/agent-host/1.2.3/bridge.mjs' --state-dir "$HOME"/'.flightdeck/host'`,
     );
   });
 });

@@ -144,6 +144,8 @@ export function connectEndpoint(endpoint: SshEndpoint, sock: Duplex | undefined,
     };
     client.once('ready', () => {
       settled = true;
+      // Keystrokes and acks are tiny: without this, Nagle holds each one behind sshd's delayed ACK (~40 ms).
+      client.setNoDelay(true);
       resolve(client);
     });
     client.on('error', (error: Error & { level?: string; code?: string }) => {

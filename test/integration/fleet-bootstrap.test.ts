@@ -38,6 +38,8 @@ describe('bootstrap from the air-gapped tarball', { timeout: 180_000 }, () => {
     expect(added.code).toBe(0);
     const install = join(hostDir, 'agent-host', '0.1.0');
     expect(existsSync(join(install, 'agent-host.mjs'))).toBe(true);
+    // The bridge-only entry rides in the tarball too: every exec channel runs it instead of the daemon bundle.
+    expect(existsSync(join(install, 'bridge.mjs'))).toBe(true);
     // The addons came inside the upload: a real directory, not a link to this checkout.
     expect(lstatSync(join(install, 'node_modules')).isSymbolicLink()).toBe(false);
     expect(existsSync(join(install, 'node_modules', 'better-sqlite3', 'package.json'))).toBe(true);

@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import type { BenchContext } from '../context';
+import type { ScaleJob, ScaleResult } from '../flightdeck/scale-client';
+import type { Group } from '../suite';
+
+const FLIGHTDECK = 'Flightdeck client core + agent-host';
+
+async function runScaleClient(job: ScaleJob): Promise<ScaleResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'flightdeck', 'scale-client.ts')], {
+    env: { ...process.env, BENCH_SCALE: JSON.stringify(job) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const [code] = (await once(child, 'close')) as [number | null];
+  if (code !== 0) {
+    const why = stderr.trim().split('\n').filter((line) => !line.startsWith('scale-client '));
+    throw new Error(`scale client failed (${code}): ${why.slice(0, 3).join(' | ')}`);
+  }
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as ScaleResult;
+}
+
+export function scaleGroup(context: BenchContext): Group {
+  const { scaleHosts, scaleSessionsPerHost, scaleWindowMs } = context.sizes;
+  let round = 0;
+  return {
+    id: 'scale',
+    title: `Scale: ${scaleHosts} hosts (SSH connections) x ${scaleSessionsPerHost} sessions printing ~1 KB/s each`,
+    metrics: [
+      { key: 'clientCpu', label: 'client core CPU', unit: '% of a core', better: 'lower', digits: 1 },
+      { key: 'clientRss', label: 'client core RSS', unit: 'MiB', better: 'lower', digits: 0 },
+      { key: 'produced', label: 'output produced (journaled)', unit: 'KiB/s', better: 'higher', digits: 0 },
+      { key: 'received', label: 'output received', unit: 'KiB/s', better: 'higher', digits: 0 },
+      { key: 'daemonCpu', label: 'daemons CPU (all hosts)', unit: '% of a core', better: 'lower', digits: 1 },
+      { key: 'activeRss', label: 'daemon RSS per printing session', unit: 'MiB', better: 'lower', digits: 2 },
+      { key: 'idleRss', label: 'daemon RSS per idle session', unit: 'MiB', better: 'lower', digits: 2 },
+    ],
+    // One run: a round starts 550 sessions and takes about two minutes on 2 cores.
+    rounds: 1,
+    contenders: [
+      {
+        name: FLIGHTDECK,
+        run: async () => {
+          const result = await runScaleClient({
+            target: {
+              host: context.sshd.host,
+              port: context.sshd.port,
+              user: context.sshd.user,
+              clientPrivateKey: context.sshd.clientPrivateKey,
+              hostKeyFingerprint: context.sshd.hostKeyFingerprint,
+            },
+            core: { sshConfig: context.sshd.sshConfigEntry('vm'), knownHostsLine: context.sshd.knownHostsLine },
+            dir: join(context.dir, `scale-round-${round++}`),
+            hosts: scaleHosts,
+            sessionsPerHost: scaleSessionsPerHost,
+            windowMs: scaleWindowMs,
+          });
+          return {
+            clientCpu: result.clientCpuShare * 100,
+            clientRss: result.clientRssMiB,
+            produced: result.producedKiBps,
+            received: result.receivedKiBps,
+            daemonCpu: result.daemonCpuShare * 100,
+            activeRss: result.daemonRssPerActiveSessionMiB,
+            idleRss: result.daemonRssPerIdleSessionMiB,
+          };
+        },
+      },
+    ],
+    targets: [
+      {
+        metric: 'clientCpu',
+        text: 'client core < 10% of a core at 10 x 50 sessions',
+        check: (median) => {
+          const value = median(FLIGHTDECK);
+          return value === undefined ? undefined : { measured: `${value.toFixed(1)}% of a core`, pass: value < 10 };
+        },
+      },
+      {
+        metric: 'idleRss',
+        text: 'daemon < 4 MB per idle session',
+        check: (median) => {
+          const value = median(FLIGHTDECK);
+          return value === undefined ? undefined : { measured: `${value.toFixed(2)} MiB per idle session`, pass: value * 1.048576 < 4 };
+        },
+      },
+    ],
+    notes: [
+      'The client core (FleetCore + one CoreClient) runs in its own Node process (test/bench/flightdeck/scale-client.ts, under tsx): one SSH connection per host with its control and terminal lanes, every session attached from offset 0 and every chunk acked through the CoreClient. CPU is process.cpuUsage() over the measuring window after a 2 s warm-up; RSS is the whole process (including tsx and one idle inspector connection per host used to read journal offsets).',
+      'Each host is its own agent-host daemon (own state dir) on the same sshd. Sessions run a perl loop printing a 1 KB line per second.',
+      'Daemon RSS per session: growth of VmRSS (/proc/<pid>/status) from the daemon with no sessions, divided by the sessions. Idle sessions printed 2,000 lines of history first (so the 1,000-line scrollback of their headless screen is full), then wait.',
+    ],
+  };
+}

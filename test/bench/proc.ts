@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+
+/** Resident set size of a process in bytes, from /proc (the daemon is another process). */
+export function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  if (!kib) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(kib) * 1024;
+}
+
+/** CPU time (user + system) a process has used, in seconds. */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of stat (utime, stime) are at 11 and 12 after the command name; clock ticks are 100/s on Linux.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}

@@ -1,83 +1,11 @@
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { FORWARDED_FLAGS, statePaths, type HostConfig, type ParsedFlags } from '../config';
-import { tryConnect } from '../daemon/daemon-client';
-
-const START_DEADLINE_MS = 10_000;
-const POLL_MS = 50;
-// serve's exit code when another daemon already holds the lock: that one will answer.
-const ALREADY_RUNNING = 3;
+import { runSocketBridge } from '../bridge/socket-bridge';
+import type { HostConfig, ParsedFlags } from '../config';
 
 /**
- * `agent-host bridge`: joins stdin/stdout to the daemon's socket, starting the daemon (detached in its
- * own session, so it outlives this SSH session) when none answers. It moves bytes only; the client
- * and the daemon handshake through it.
+ * `agent-host bridge` from the full bundle: the same byte pipe as the small bridge.mjs, with this bundle
+ * itself as the daemon entry (older installs and `bin/agent-host bridge` reach the daemon this way).
  */
-export async function bridge(config: HostConfig, flags: ParsedFlags['values']): Promise<number> {
-  const paths = statePaths(config.stateDir);
-  const socket = (await tryConnect(paths.socket)) ?? (await startDaemon(config, flags));
-  if (typeof socket === 'string') {
-    process.stderr.write(`agent-host bridge: ${socket}\n`);
-    return 1;
-  }
-  return pipe(socket);
-}
-
-async function startDaemon(config: HostConfig, flags: ParsedFlags['values']): Promise<Socket | string> {
-  const paths = statePaths(config.stateDir);
-  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
-  const forwarded = FORWARDED_FLAGS.flatMap((name) => (flags[name] === undefined ? [] : [`--${name}`, String(flags[name])]));
-  const log = openSync(paths.log, 'a', 0o600);
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve', '--state-dir', config.stateDir, ...forwarded], {
-    detached: true,
-    // Not the SSH session's cwd: the daemon outlives it and should not pin a directory.
-    cwd: config.stateDir,
-    stdio: ['ignore', log, log],
-  });
-  closeSync(log);
-  let exitCode: number | null = null;
-  child.once('exit', (code) => (exitCode = code ?? -1));
-  child.unref();
-  const deadline = Date.now() + START_DEADLINE_MS;
-  while (Date.now() < deadline) {
-    const socket = await tryConnect(paths.socket);
-    if (socket) return socket;
-    if (exitCode !== null && exitCode !== ALREADY_RUNNING) break;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-  const why = exitCode !== null ? `the daemon exited with code ${exitCode}` : `no answer within ${START_DEADLINE_MS} ms`;
-  return `could not start the agent-host daemon in ${config.stateDir} (${why}); log ${paths.log}:\n${logTail(paths.log)}`;
-}
-
-function logTail(path: string): string {
-  if (!existsSync(path)) return '(no log)';
-  return readFileSync(path, 'utf8').split('\n').slice(-20).join('\n');
-}
-
-function pipe(socket: Socket): Promise<number> {
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (code: number) => {
-      if (done) return;
-      done = true;
-      resolve(code);
-    };
-    process.stdin.pipe(socket);
-    socket.pipe(process.stdout);
-    // The client went away (SSH channel closed): drop the daemon connection; sessions keep running.
-    process.stdin.once('end', () => socket.end());
-    process.stdin.once('error', () => socket.destroy());
-    process.stdout.once('error', () => socket.destroy());
-    socket.once('error', (error) => {
-      process.stderr.write(`agent-host bridge: ${error.message}\n`);
-      finish(1);
-    });
-    socket.once('close', () => {
-      process.stdout.once('finish', () => finish(0));
-      process.stdout.end();
-      setTimeout(() => finish(0), 1000).unref();
-    });
-  });
+export function bridge(config: HostConfig, flags: ParsedFlags['values']): Promise<number> {
+  return runSocketBridge(config, flags, fileURLToPath(import.meta.url));
 }

@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { NATIVE_PACKAGES, bundleForNode } from './node-bundle.mjs';
+
+export { NATIVE_PACKAGES };
 
 const ROOT = resolve(import.meta.dirname, '..');
 export const DEFAULT_ENTRY = resolve(ROOT, 'agent-host/main.ts');
@@ -13,19 +15,6 @@ export const DEFAULT_OUTFILE = resolve(ROOT, 'out/agent-host/agent-host.mjs');
 export const BRIDGE_ENTRY = resolve(ROOT, 'agent-host/bridge-main.ts');
 /** The bridge's file name; it starts the daemon from agent-host.mjs in the same directory. */
 export const BRIDGE_FILE = 'bridge.mjs';
-
-/** Packages with compiled addons (or optional addon helpers) that must be loaded from node_modules. */
-export const NATIVE_PACKAGES = ['node-pty', 'better-sqlite3', 'cpu-features', 'bufferutil', 'utf-8-validate', 'fsevents'];
-
-// Bundled CommonJS dependencies still call require() and read __filename/__dirname, which ESM lacks.
-const CJS_SHIM = [
-  "import { createRequire as __fdCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __fdFileURLToPath } from 'node:url';",
-  "import { dirname as __fdDirname } from 'node:path';",
-  'const require = __fdCreateRequire(import.meta.url);',
-  'const __filename = __fdFileURLToPath(import.meta.url);',
-  'const __dirname = __fdDirname(__filename);',
-].join('\n');
 
 /**
  * Builds the bundle and returns the native packages it imports (the ones a pack must ship).
@@ -51,19 +40,7 @@ export async function buildBridge({ besideOutfile = DEFAULT_OUTFILE } = {}) {
 
 /** @param {string} entry @param {string} outfile */
 async function bundle(entry, outfile) {
-  const result = await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    sourcemap: 'linked',
-    banner: { js: CJS_SHIM },
-    external: NATIVE_PACKAGES.flatMap((name) => [name, `${name}/*`]),
-    metafile: true,
-    logLevel: 'warning',
-  });
+  const result = await bundleForNode({ entry, outfile });
   const imported = new Set();
   for (const output of Object.values(result.metafile.outputs)) {
     for (const { path, external } of output.imports) {

@@ -3,18 +3,7 @@
 import { spawnSync, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
-
-// Bundled CommonJS still calls require() and reads __filename/__dirname, which ESM lacks.
-const CJS_SHIM = [
-  "import { createRequire as __fdCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __fdFileURLToPath } from 'node:url';",
-  "import { dirname as __fdDirname } from 'node:path';",
-  'const require = __fdCreateRequire(import.meta.url);',
-  'const __filename = __fdFileURLToPath(import.meta.url);',
-  'const __dirname = __fdDirname(__filename);',
-].join('\n');
-const NATIVE_PACKAGES = ['node-pty', 'better-sqlite3', 'cpu-features', 'bufferutil', 'utf-8-validate', 'fsevents'];
+import { bundleForNode } from './node-bundle.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SERVER = resolve(ROOT, 'out/web/server.mjs');
@@ -28,21 +17,9 @@ export function buildApp() {
 }
 
 export async function buildWebServer() {
-  await build({
-    entryPoints: [resolve(ROOT, 'main/web/main.ts')],
-    outfile: SERVER,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    // Pure-JS dependencies are bundled (several are CommonJS, which Node's ESM cannot import by name);
-    // native addons stay outside and load from node_modules.
-    // ssh2's optional sshcrypto.node binding stays unresolved; ssh2 then uses its pure-JS crypto.
-    external: [...NATIVE_PACKAGES.flatMap((name) => [name, `${name}/*`]), '*.node'],
-    banner: { js: CJS_SHIM },
-    sourcemap: 'linked',
-    logLevel: 'warning',
-  });
+  // Pure-JS dependencies are bundled (several are CommonJS, which Node's ESM cannot import by name).
+  // ssh2's optional sshcrypto.node binding stays unresolved; ssh2 then uses its pure-JS crypto.
+  await bundleForNode({ entry: resolve(ROOT, 'main/web/main.ts'), outfile: SERVER, alsoExternal: ['*.node'] });
   return SERVER;
 }
 

@@ -23,7 +23,7 @@ export const BRIDGE_FILE = 'bridge.mjs';
 export async function buildAgentHost({ entry = DEFAULT_ENTRY, outfile = DEFAULT_OUTFILE } = {}) {
   if (!existsSync(entry)) {
     throw new Error(
-      `build-agent-host: entry ${relative(ROOT, entry) || entry} does not exist. ` +
+      `build-agent-host: entry ${entry} does not exist. ` +
         'The agent-host entry (agent-host/main.ts, the `agent-host serve|bridge` CLI) must be written before it can be bundled.',
     );
   }

@@ -58,7 +58,7 @@ export async function attach(ctx: CliContext, argv: string[]): Promise<string> {
             if (event.snapshot) process.stdout.write(`${CLEAR_SCREEN}${event.snapshot.data}`);
           }
           // Raw mode owns the screen: the title and the bell say it without scribbling over the session.
-          if (event.state === 'input-refused') process.stdout.write('\u0007', () => setTitle(`${label} — ${event.reason}`));
+          if (event.state === 'input-refused') process.stdout.write('\u0007', () => setTitle(`${label} — ${event.bytes} typed bytes not sent: ${event.reason}`));
         } else if (method === 'hosts.changed') {
           const view = (params as { host: HostView }).host;
           if (view.name === host && view.state !== 'connected') setTitle(`${label} — ${view.state}…`);

@@ -267,7 +267,7 @@ export class TerminalLane {
     debug(`${this.host.name}/${sessionId}: refusing ${bytes} typed bytes: ${reason}`);
     viewer.typedAhead = [];
     viewer.typedBytes = 0;
-    this.sink.viewer(this.host.name, { sessionId, state: 'input-refused', bytes, reason: `${bytes} typed bytes not sent: ${reason}` });
+    this.sink.viewer(this.host.name, { sessionId, state: 'input-refused', bytes, reason });
   }
 
   private laneClosed(lane: Lane): void {

@@ -1,3 +1,4 @@
+import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -5,6 +6,19 @@ import { SCREENSHOTS, buildRenderer, startAppWorld, terminalKeys, terminalText, 
 
 /** bash's prompt ends the buffer: "$ " for users, "# " for root. */
 const PROMPT = /[$#] ?$/;
+
+/** The shell touches this file right after its print; nothing else announces it while the link is down. */
+async function waitForFile(path: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await access(path);
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${path} did not appear within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 
@@ -91,12 +105,17 @@ describe('the control room in Chromium (browser mode, real core, real sshd, real
     await expect(banner.textContent()).resolves.toMatch(/reconnecting/);
     await expect(page.locator('[data-host="vm"].host-reconnecting').count()).resolves.toBe(1);
     await shot(page, 'reconnecting-banner');
+    // Typed at an unchanged screen: the core holds these keys and sends them once re-attached.
+    await page.locator(`[data-terminal="${firstKey}"] .pane-body`).click();
+    await page.keyboard.type('echo typed-while-away\n');
 
     await page.locator('[data-host="vm"].host-connected').waitFor({ timeout: 90_000 });
     // Gone means live again: neither "reconnecting" nor "resuming" is left above the terminal.
     await page.locator(`[data-terminal="${firstKey}"] .pane-banner`).waitFor({ state: 'detached', timeout: 60_000 });
+    const resumed = await waitForTerminalText(page, firstKey, /^typed-while-away$/m);
     // Same bytes, once: nothing lost, nothing replayed twice.
-    await expect(terminalText(page, firstKey)).resolves.toBe(before);
+    expect(resumed.startsWith(before ?? '\u0000')).toBe(true);
+    expect(resumed.match(/^typed-while-away$/gm)).toHaveLength(1);
 
     await page.locator(`[data-terminal="${firstKey}"] .pane-body`).click();
     await page.keyboard.type('echo after-reconnect\n');
@@ -104,6 +123,37 @@ describe('the control room in Chromium (browser mode, real core, real sshd, real
     expect(after.startsWith(before ?? '\u0000')).toBe(true);
     expect(after.match(/^before-drop$/gm)).toHaveLength(1);
     await shot(page, 'after-reconnect');
+  });
+
+  it('refuses keys typed while away when the session printed meanwhile, and says so in the pane', async () => {
+    await waitForTerminalText(page, firstKey, /after-reconnect\n.*[$#] ?$/);
+    // The session prints while the link is down: the shell waits for a flag the test raises only after the keys
+    // were typed, and the sshd listener is frozen (SIGSTOP) until the print happened, so no re-attach can come first.
+    const flag = join(world.dir, 'print-now');
+    const printed = join(world.dir, 'printed');
+    await page.keyboard.type(`echo started; until [ -e ${flag} ]; do sleep 0.05; done; echo printed-while-away; touch ${printed}\n`);
+    await waitForTerminalText(page, firstKey, /^started$/m);
+    process.kill(world.sshd.pid, 'SIGSTOP');
+    try {
+      for (const pid of world.sshd.childPids()) process.kill(pid, 'SIGKILL');
+      await page.locator(`[data-terminal="${firstKey}"] [data-banner="reconnecting"]`).waitFor({ timeout: 60_000 });
+      await page.locator(`[data-terminal="${firstKey}"] .pane-body`).click();
+      await page.keyboard.type('echo typed-blind\n');
+      await writeFile(flag, '');
+      await waitForFile(printed);
+    } finally {
+      process.kill(world.sshd.pid, 'SIGCONT');
+    }
+
+    const refused = page.locator(`[data-terminal="${firstKey}"] [data-banner="input-refused"]`);
+    await refused.waitFor({ timeout: 90_000 });
+    await expect(refused.textContent()).resolves.toMatch(/^17 bytes typed while reconnecting were not sent: .*printed/);
+    await shot(page, 'input-refused-banner');
+    await waitForTerminalText(page, firstKey, /^printed-while-away$/m);
+    await page.locator(`[data-terminal="${firstKey}"] .pane-body`).click();
+    await page.keyboard.type('echo typed-again\n');
+    const text = await waitForTerminalText(page, firstKey, /^typed-again$/m);
+    expect(text).not.toMatch(/^typed-blind$/m);
   });
 
   it('opens a second terminal beside the first and drives both', async () => {

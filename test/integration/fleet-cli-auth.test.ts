@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import * as pty from 'node-pty';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -123,9 +123,17 @@ describe('flightdeck CLI: authentication, prompts and failures', { timeout: 120_
     // A "host" that accepts TCP and never speaks SSH: the CLI hangs in the handshake, its host already saved.
     let onAccept!: () => void;
     const accepted = new Promise<void>((resolve) => (onAccept = resolve));
-    const server: Server = createServer(() => onAccept());
+    const sockets: Socket[] = [];
+    const server: Server = createServer((socket) => {
+      sockets.push(socket);
+      onAccept();
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    // close() waits for every connection to end, and nothing reads these: destroy them.
+    cleanups.push(() => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    });
     const port = (server.address() as { port: number }).port;
     const child = spawn(process.execPath, [CLI_BUNDLE, 'host', 'add', 'tarpit', '--ssh', `root@127.0.0.1:${port}`], { env: world.env, stdio: 'ignore' });
     const closed = once(child, 'close');

@@ -34,7 +34,7 @@ export function PaneBanner({ host, session, stream, onRetry }: Props) {
   if (stream.phase === 'resuming') {
     return (
       <div className="pane-banner info" role="status" data-banner="resuming">
-        Back on {host.name} — resuming the stream where it stopped; what you type is sent once it is live.
+        Back on {host.name} — resuming the stream where it stopped; what you type is sent only if the screen has not changed meanwhile.
       </div>
     );
   }

@@ -6,6 +6,7 @@ import { useStore } from '../store/store';
 import { closeController, openController } from '../terminal/registry';
 import { ConfirmButton } from './ConfirmButton';
 import { PaneBanner } from './PaneBanner';
+import { RefusedInputBanner } from './RefusedInputBanner';
 import { SearchBar } from './SearchBar';
 import { StatusBadge } from './StatusBadge';
 import { Icon } from './Icon';
@@ -16,6 +17,7 @@ export function TerminalPane({ paneKey }: { paneKey: string }) {
   const [controller] = useState(() => openController(client(), paneKey));
   const [searching, setSearching] = useState(false);
   const stream = useSyncExternalStore(controller.subscribe, () => controller.streamState);
+  const refusedInput = useSyncExternalStore(controller.subscribe, () => controller.refusedInput);
   const host = useStore((state) => state.hosts[controller.host]);
   const session = host?.sessions.find((entry) => entry.id === controller.sessionId);
   const focused = useStore((state) => state.focusedPane === paneKey);
@@ -67,9 +69,16 @@ export function TerminalPane({ paneKey }: { paneKey: string }) {
           </button>
         </span>
       </header>
-      <PaneBanner host={host} session={session} stream={stream} onRetry={() => void controller.attach()} />
       {searching && <SearchBar controller={controller} onClose={() => setSearching(false)} />}
-      <div className="pane-body" ref={body} />
+      <div className="pane-stage">
+        <div className="pane-body" ref={body} />
+        {/* Banners float over the terminal: taking rows from it would resize the PTY, and the program's redraw
+            would count as output the typist had not seen (refusing their held keystrokes). */}
+        <div className="pane-overlays">
+          <PaneBanner host={host} session={session} stream={stream} onRetry={() => void controller.attach()} />
+          <RefusedInputBanner refused={refusedInput} />
+        </div>
+      </div>
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { Terminal } from '@xterm/xterm';
+import type { TerminalReattached } from '../../../common/app/api';
 import type { AppClient } from '../../../common/app/client';
 import type { AttachResult } from '../../../common/protocol/methods';
 import { errorMessage } from '../../../common/wire/errors';
@@ -16,10 +17,18 @@ export type StreamState =
   | { phase: 'resuming' }
   | { phase: 'failed'; reason: string };
 
+/** Keystrokes the core held while the host was away and then refused to send (the screen had changed). */
+export interface RefusedInput {
+  bytes: number;
+  reason: string;
+}
+
 const RESIZE_DEBOUNCE_MS = 80;
 const WRITE_SLICE_BYTES = 16 * 1024;
 /** After the host is back, how long the core gets to re-attach on its own before the pane asks afresh. */
 const REATTACH_GRACE_MS = 15_000;
+/** Long enough to read the refused-keystrokes notice, short enough not to linger over a live screen. */
+const REFUSED_NOTICE_MS = 10_000;
 const encoder = new TextEncoder();
 
 /**
@@ -35,9 +44,9 @@ export class TerminalController {
   /** Offset one past the last byte handed to xterm; -1 until attached. */
   private nextOffset = -1;
   private early: Array<{ offset: number; data: Uint8Array }> = [];
-  /** Keystrokes typed before the stream is attached: the core has nowhere to send them yet. */
-  private typedAhead: Uint8Array[] = [];
   private state: StreamState = { phase: 'attaching' };
+  private refused: RefusedInput | null = null;
+  private refusedTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly stateListeners = new Set<() => void>();
   private resizeTimer: ReturnType<typeof setTimeout> | undefined;
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -79,6 +88,10 @@ export class TerminalController {
     return this.state;
   }
 
+  get refusedInput(): RefusedInput | null {
+    return this.refused;
+  }
+
   subscribe = (listener: () => void): (() => void) => {
     this.stateListeners.add(listener);
     return () => this.stateListeners.delete(listener);
@@ -108,7 +121,6 @@ export class TerminalController {
       if (this.disposed) return;
       this.start(result);
       this.setState({ phase: 'live' });
-      this.flushTypedAhead();
       this.sendSize(this.term.cols, this.term.rows);
     } catch (error) {
       if (!this.disposed) this.setState({ phase: 'failed', reason: errorMessage(error) });
@@ -138,20 +150,38 @@ export class TerminalController {
     }
   }
 
-  /** The core resumed this stream after a reconnect, from `streamFrom`. */
-  reattached(streamFrom: number): void {
+  /**
+   * The core resumed this stream after a reconnect, from `streamFrom`; it says so before the first resumed OUTPUT.
+   * With a snapshot, the host had cut output we never saw: its screen replaces ours and the stream goes on from there.
+   */
+  reattached({ streamFrom, snapshot }: TerminalReattached): void {
     clearTimeout(this.graceTimer);
-    if (this.nextOffset >= 0 && streamFrom > this.nextOffset) {
+    this.graceTimer = undefined;
+    // Still attaching: the attach result places the stream itself.
+    if (this.nextOffset < 0) return;
+    if (snapshot) {
+      this.term.reset();
+      this.term.write(snapshot.data);
+      this.nextOffset = snapshot.offset;
+    } else if (streamFrom > this.nextOffset) {
       void this.reattachFresh();
       return;
     }
-    if (this.state.phase === 'resuming') {
-      this.setState({ phase: 'live' });
-      this.flushTypedAhead();
-    }
+    if (this.state.phase === 'resuming') this.setState({ phase: 'live' });
   }
 
-  /** Keystrokes wait while the host is away: the core would have no stream to put them on. */
+  /** Shows, for a while, that keystrokes typed during a reconnect were dropped by the core instead of sent blind. */
+  inputRefused(refused: RefusedInput): void {
+    clearTimeout(this.refusedTimer);
+    this.refused = refused;
+    this.notify();
+    this.refusedTimer = setTimeout(() => {
+      this.refused = null;
+      this.notify();
+    }, REFUSED_NOTICE_MS);
+  }
+
+  /** The banner follows the host; keystrokes still go to the core, which holds them until it has re-attached. */
   hostState(connected: boolean): void {
     if (!connected) {
       clearTimeout(this.graceTimer);
@@ -179,21 +209,16 @@ export class TerminalController {
     this.disposed = true;
     clearTimeout(this.resizeTimer);
     clearTimeout(this.graceTimer);
+    clearTimeout(this.refusedTimer);
     this.observer?.disconnect();
     this.term.dispose();
     this.stateListeners.clear();
     this.client.request('terminal.detach', { host: this.host, sessionId: this.sessionId }).catch(() => undefined);
   }
 
+  /** Straight to the core, even while reconnecting: only it knows whether held keys still fit the screen. */
   private input(data: Uint8Array): void {
-    if (this.nextOffset < 0 || this.state.phase !== 'live') this.typedAhead.push(data);
-    else this.client.sendInput(this.key, data);
-  }
-
-  private flushTypedAhead(): void {
-    const typed = this.typedAhead;
-    this.typedAhead = [];
-    for (const data of typed) this.client.sendInput(this.key, data);
+    if (!this.disposed) this.client.sendInput(this.key, data);
   }
 
   private start(result: AttachResult): void {
@@ -255,6 +280,10 @@ export class TerminalController {
 
   private setState(state: StreamState): void {
     this.state = state;
+    this.notify();
+  }
+
+  private notify(): void {
     for (const listener of [...this.stateListeners]) listener();
   }
 }

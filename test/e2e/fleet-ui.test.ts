@@ -222,8 +222,8 @@ describe('the control room in Chromium (browser mode, real core, real sshd, real
     });
     const started = performance.now();
     await page.keyboard.type('seq 1 200000; echo flood-done\n');
-    // A click during the flood must still be handled: open and close the palette.
-    await page.waitForTimeout(300);
+    // A key press during the flood must still be handled: once numbers stream, open and close the palette.
+    await waitForTerminalText(page, firstKey, /^\d{4,6}$/m, 60_000, { pollMs: 50, lastRows: 60 });
     const clickStarted = performance.now();
     await page.keyboard.press('Control+K');
     await page.locator('.palette').waitFor({ timeout: 10_000 });

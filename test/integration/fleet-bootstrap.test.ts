@@ -1,31 +1,17 @@
 import { execFile } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSshd, type Sshd } from '../harness/sshd';
-import { ROOT, makeWorld, type FleetWorld } from './fleet/env';
+import { describe, expect, it } from 'vitest';
+import { ROOT, withVm } from './fleet/env';
 
 const execFileAsync = promisify(execFile);
 
 describe('bootstrap from the air-gapped tarball', { timeout: 180_000 }, () => {
-  let sshd: Sshd;
-  let world: FleetWorld;
-
-  beforeEach(async () => {
-    sshd = await startSshd({ hardened: true });
-    world = await makeWorld();
-    await world.writeSshConfig(sshd.sshConfigEntry('vm'));
-    await writeFile(world.knownHostsPath, `${sshd.knownHostsLine}\n`);
-  });
-
-  afterEach(async () => {
-    await world.cleanup();
-    await sshd.stop();
-  });
+  const vm = withVm();
 
   it('uploads the packed agent-host with its native addons into a fresh host dir and runs sessions from it', async () => {
+    const { world } = vm;
     const packDir = join(world.dir, 'pack');
     await execFileAsync(process.execPath, [join(ROOT, 'scripts/pack-agent-host.mjs'), '--out-dir', packDir], { cwd: ROOT });
     const tarball = readdirSync(packDir).find((name) => name.endsWith('.tar.gz'));

@@ -1,9 +1,7 @@
 import xtermHeadless from '@xterm/headless';
 import * as pty from 'node-pty';
-import { writeFile } from 'node:fs/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSshd, type Sshd } from '../harness/sshd';
-import { CLI_BUNDLE, makeWorld, type FleetWorld } from './fleet/env';
+import { describe, expect, it } from 'vitest';
+import { CLI_BUNDLE, withVm } from './fleet/env';
 
 const { Terminal } = xtermHeadless;
 
@@ -23,22 +21,10 @@ function waitFor(read: () => string, onData: (listener: () => void) => void, con
 }
 
 describe('flightdeck attach in a real terminal', () => {
-  let sshd: Sshd;
-  let world: FleetWorld;
-
-  beforeEach(async () => {
-    sshd = await startSshd({ hardened: true });
-    world = await makeWorld();
-    await world.writeSshConfig(sshd.sshConfigEntry('vm'));
-    await writeFile(world.knownHostsPath, `${sshd.knownHostsLine}\n`);
-  });
-
-  afterEach(async () => {
-    await world.cleanup();
-    await sshd.stop();
-  });
+  const vm = withVm();
 
   it('draws the exact screen, follows resize, forwards typing and detaches with Ctrl-\\ d', async () => {
+    const { world } = vm;
     expect((await world.cli(['host', 'add', 'vm', '--ssh', 'vm', '--host-dir', world.hostDir('vm')])).code).toBe(0);
     const started = await world.cli(['session', 'start', 'vm', '--name', 'pad', '--', 'sh', '-c', 'printf "alpha\\nbeta\\n  gamma"; exec cat']);
     const ref = started.stdout.trim();

@@ -1,27 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSshd, type Sshd } from '../harness/sshd';
-import { ROOT, makeWorld, type FleetWorld } from './fleet/env';
+import { describe, expect, it } from 'vitest';
+import { ROOT, withVm } from './fleet/env';
 
 describe('agent-host upgrade', { timeout: 180_000 }, () => {
-  let sshd: Sshd;
-  let world: FleetWorld;
-
-  beforeEach(async () => {
-    sshd = await startSshd({ hardened: true });
-    world = await makeWorld();
-    await world.writeSshConfig(sshd.sshConfigEntry('vm'));
-    await writeFile(world.knownHostsPath, `${sshd.knownHostsLine}\n`);
-  });
-
-  afterEach(async () => {
-    await world.cleanup();
-    await sshd.stop();
-  });
+  const vm = withVm();
 
   it('never stops running sessions without consent, and upgrades with it', async () => {
+    const { world } = vm;
     // An "older release": the same daemon, reporting version 0.0.9.
     const current = readFileSync(join(ROOT, 'out/agent-host/agent-host.mjs'), 'utf8');
     expect(current).toContain('HOST_VERSION = "0.1.0"');

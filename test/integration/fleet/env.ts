@@ -5,6 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
+import { startSshd, type Sshd } from '../../harness/sshd';
 
 export const ROOT = join(import.meta.dirname, '../../..');
 export const CLI_BUNDLE = join(ROOT, 'out/cli/flightdeck.mjs');
@@ -101,4 +103,20 @@ export async function makeWorld(): Promise<FleetWorld> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Per test: a hardened sshd known as `vm` (in the world's SSH config and known_hosts) and a fresh world. */
+export function withVm(): { readonly sshd: Sshd; readonly world: FleetWorld } {
+  const current = {} as { sshd: Sshd; world: FleetWorld };
+  beforeEach(async () => {
+    current.sshd = await startSshd({ hardened: true });
+    current.world = await makeWorld();
+    await current.world.writeSshConfig(current.sshd.sshConfigEntry('vm'));
+    await writeFile(current.world.knownHostsPath, `${current.sshd.knownHostsLine}\n`);
+  });
+  afterEach(async () => {
+    await current.world.cleanup();
+    await current.sshd.stop();
+  });
+  return current;
 }

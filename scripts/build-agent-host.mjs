@@ -12,7 +12,7 @@ export { NATIVE_PACKAGES };
 const ROOT = resolve(import.meta.dirname, '..');
 export const DEFAULT_ENTRY = resolve(ROOT, 'agent-host/main.ts');
 export const DEFAULT_OUTFILE = resolve(ROOT, 'out/agent-host/agent-host.mjs');
-export const BRIDGE_ENTRY = resolve(ROOT, 'agent-host/bridge-main.ts');
+export const BRIDGE_ENTRY = resolve(ROOT, 'agent-host/bridgeMain.ts');
 /** The bridge's file name; it starts the daemon from agent-host.mjs in the same directory. */
 export const BRIDGE_FILE = 'bridge.mjs';
 

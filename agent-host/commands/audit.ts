@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { verifyAudit } from '../audit/audit-log';
+import { verifyAudit } from '../audit/auditLog';
 import { statePaths, type HostConfig } from '../config';
 import { openDatabase } from '../journal/database';
 

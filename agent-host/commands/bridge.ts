@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { runSocketBridge } from '../bridge/socket-bridge';
+import { runSocketBridge } from '../bridge/socketBridge';
 import type { HostConfig, ParsedFlags } from '../config';
 
 /**

@@ -1,5 +1,5 @@
 import type { HostConfig } from '../config';
-import { AlreadyRunningError } from '../daemon/daemon-lock';
+import { AlreadyRunningError } from '../daemon/daemonLock';
 import { Daemon } from '../daemon/daemon';
 
 /** `agent-host serve`: runs the daemon in the foreground until signalled or asked to shut down. */

@@ -2,7 +2,7 @@ import type { HostStats } from '../../common/protocol/methods';
 import type { SessionInfo } from '../../common/protocol/session';
 import { errorMessage } from '../../common/wire/errors';
 import { statePaths, type HostConfig } from '../config';
-import { openDaemonPeer } from '../daemon/daemon-client';
+import { openDaemonPeer } from '../daemon/daemonClient';
 import { HOST_VERSION } from '../version';
 
 /** `agent-host status [--json]`: is the daemon up, and what runs there. Exit 0 running, 1 not running. */

@@ -4,14 +4,14 @@ import { PROTOCOL_VERSION } from '../../common/protocol/version';
 import { WireError, WireErrorCode } from '../../common/wire/errors';
 import { RpcPeer } from '../../common/wire/peer';
 import type { HostConfig } from '../config';
-import type { AuditLog } from '../audit/audit-log';
-import type { InputAuditor } from '../audit/input-auditor';
-import type { Actor, SessionManager } from '../sessions/session-manager';
+import type { AuditLog } from '../audit/auditLog';
+import type { InputAuditor } from '../audit/inputAuditor';
+import type { Actor, SessionManager } from '../sessions/sessionManager';
 import type { Session } from '../sessions/session';
 import { HOST_VERSION } from '../version';
 import { Viewer, type ViewerSink } from '../viewers/viewer';
 import { encodeOutputFrameHeader } from '../../common/wire/frame';
-import type { StreamTransport } from '../wire/stream-transport';
+import type { SocketTransport } from '../wire/socketTransport';
 
 export const CAPABILITIES = ['sessions', 'binary-input', 'flow-control', 'snapshots', 'audit'];
 
@@ -44,7 +44,7 @@ export class ClientConnection implements ViewerSink {
 
   constructor(
     readonly clientId: string,
-    private readonly transport: StreamTransport,
+    private readonly transport: SocketTransport,
     private readonly host: HostContext,
   ) {
     this.peer = new RpcPeer(hostProtocol, transport, { maxFrameBytes: host.config.maxFrameBytes });

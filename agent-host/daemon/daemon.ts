@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { AuditLog } from '../audit/audit-log';
-import { InputAuditor } from '../audit/input-auditor';
+import { AuditLog } from '../audit/auditLog';
+import { InputAuditor } from '../audit/inputAuditor';
 import { statePaths, type HostConfig } from '../config';
 import { integrityCheck, metaValue, openDatabase, type Db } from '../journal/database';
 import { Journal } from '../journal/journal';
-import { SessionManager } from '../sessions/session-manager';
-import { StreamTransport } from '../wire/stream-transport';
+import { SessionManager } from '../sessions/sessionManager';
+import { SocketTransport } from '../wire/socketTransport';
 import { ClientConnection, type HostContext } from './connection';
-import { DaemonLock } from './daemon-lock';
+import { DaemonLock } from './daemonLock';
 
 const MAX_UNREAD_BYTES = 64 * 1024 * 1024;
 
@@ -135,7 +135,7 @@ export class Daemon implements HostContext {
   }
 
   private accept(socket: Socket): void {
-    const client = new ClientConnection(`c${this.nextClient++}`, new StreamTransport(socket), this);
+    const client = new ClientConnection(`c${this.nextClient++}`, new SocketTransport(socket), this);
     this.clients.add(client);
     client.peer.onClose((error) => {
       this.clients.delete(client);

@@ -4,13 +4,13 @@ import { Emitter } from '../../common/events';
 import type { SessionEvent } from '../../common/protocol/methods';
 import type { ScreenSnapshot, SessionInfo, SessionStatus, Signal } from '../../common/protocol/session';
 import type { Journal, OutputChunk } from '../journal/journal';
-import { OutputBatcher } from '../journal/output-batcher';
+import { OutputBatcher } from '../journal/outputBatcher';
 import type { StatusDetector } from '../status/detector';
-import { foregroundBlockedOnTtyRead, foregroundGroup } from '../status/tty-wait';
+import { foregroundBlockedOnTtyRead, foregroundGroup } from '../status/ttyWait';
 import type { Viewer, ViewerSource } from '../viewers/viewer';
-import { drainBeforeExit } from './pty-drain';
-import { RecentOutput } from './recent-output';
-import { typingIsHidden } from './tty-modes';
+import { drainBeforeExit } from './ptyDrain';
+import { RecentOutput } from './recentOutput';
+import { typingIsHidden } from './ttyModes';
 import { Screen } from './screen';
 
 export interface SessionLimits {

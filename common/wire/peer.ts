@@ -9,6 +9,7 @@ import type {
   RequestNames,
   ResultOf,
 } from '../protocol/define';
+import { describeZodIssues } from '../zodIssues';
 import { FrameDecoder } from './decoder';
 import { LocalError, WireError, WireErrorCode, errorMessage } from './errors';
 import { encodeAckFrame, encodeInputFrame, encodeOutputFrame, encodeRpcFrame, type Frame } from './frame';
@@ -232,7 +233,7 @@ export class RpcPeer<T extends Registry> {
     if (!params.success) {
       this.replyError(
         request.id,
-        new WireError(WireErrorCode.InvalidParams, `invalid params for ${request.method}: ${describeIssues(params.error)}`),
+        new WireError(WireErrorCode.InvalidParams, `invalid params for ${request.method}: ${describeZodIssues(params.error)}`),
       );
       return;
     }
@@ -256,7 +257,7 @@ export class RpcPeer<T extends Registry> {
     const params = definition.params.safeParse(message.params ?? {});
     if (!params.success) {
       this.protocolErrors.emit(
-        new LocalError('invalid-message', `invalid ${message.method} notification: ${describeIssues(params.error)}`),
+        new LocalError('invalid-message', `invalid ${message.method} notification: ${describeZodIssues(params.error)}`),
       );
       return;
     }
@@ -294,8 +295,4 @@ export class RpcPeer<T extends Registry> {
     this.closeEvents.emit(error);
     this.closeEvents.clear();
   }
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
 }

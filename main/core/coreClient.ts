@@ -3,6 +3,7 @@ import type { ClientIdentity } from '../../common/protocol/methods';
 import type { NotificationNames, ParsedParamsOf, RequestNames, ResultOf } from '../../common/protocol/define';
 import type { Unsubscribe } from '../../common/events';
 import { WireError, WireErrorCode } from '../../common/wire/errors';
+import { describeZodIssues } from '../../common/zodIssues';
 import { listAliases, sshEnvironment } from '../ssh/config';
 import type { HostConnection } from '../fleet/hostConnection';
 import type { FleetCore } from './fleetCore';
@@ -50,8 +51,7 @@ export class CoreClient {
     if (!definition || definition.kind !== 'request') throw new WireError(WireErrorCode.MethodNotFound, `unknown method ${method}`);
     const parsed = definition.params.safeParse(params ?? {});
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
-      throw new WireError(WireErrorCode.InvalidParams, `invalid params for ${method}: ${issues}`);
+      throw new WireError(WireErrorCode.InvalidParams, `invalid params for ${method}: ${describeZodIssues(parsed.error)}`);
     }
     return (await this.dispatch(method, parsed.data as never)) as ResultOf<AppApi, K>;
   }

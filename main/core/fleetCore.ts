@@ -1,6 +1,7 @@
 import { AddHostParams, HostConfig, type HostView } from '../../common/app/hosts';
 import type { Prompt } from '../../common/app/prompts';
 import { Emitter, type Unsubscribe } from '../../common/events';
+import { describeZodIssues } from '../../common/zodIssues';
 import type { ClientIdentity, HelloResult, SessionEvent } from '../../common/protocol/methods';
 import { parseHostSpec } from '../ssh/config';
 import { FleetError } from '../ssh/errors';
@@ -106,7 +107,7 @@ export class FleetCore {
   /** Saves the host, then makes the first connection attempt (prompts may be raised); the view says how it went. */
   async addHost(params: AddHostParams): Promise<HostView> {
     const parsed = AddHostParams.safeParse(params);
-    if (!parsed.success) throw new FleetError('invalid-host', `invalid host: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success) throw new FleetError('invalid-host', `invalid host: ${describeZodIssues(parsed.error)}`);
     const config = HostConfig.parse(parsed.data);
     if (config.kind === 'ssh') {
       try {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { appApi, parseTerminalKey } from '../../common/app/api';
 import type { BridgeReply } from '../../common/app/bridge';
+import { describeZodIssues } from '../../common/zodIssues';
 import { WireError, WireErrorCode, errorMessage } from '../../common/wire/errors';
 
 /** Same bound as a frame: a keystroke burst or a paste, never more. */
@@ -10,10 +11,6 @@ export type ParsedRequest = { ok: true; method: keyof typeof appApi; params: unk
 
 function refuse(code: number, message: string): { ok: false; reply: BridgeReply } {
   return { ok: false, reply: { ok: false, error: { code, message } } };
-}
-
-function describe(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
 }
 
 /** A page's request, checked against the AppApi registry before the core sees it. */
@@ -26,7 +23,7 @@ export function parseBridgeRequest(method: unknown, params: unknown): ParsedRequ
     return refuse(WireErrorCode.MethodNotFound, `${method} is not a request the page may make`);
   }
   const parsed = (definition.params as z.ZodType).safeParse(params ?? {});
-  if (!parsed.success) return refuse(WireErrorCode.InvalidParams, `invalid params for ${method}: ${describe(parsed.error)}`);
+  if (!parsed.success) return refuse(WireErrorCode.InvalidParams, `invalid params for ${method}: ${describeZodIssues(parsed.error)}`);
   return { ok: true, method: method as keyof typeof appApi, params: parsed.data };
 }
 

@@ -5,11 +5,11 @@ import type { SshConnection } from '../ssh/connect';
 import { bridgeCommand, type RemoteLayout } from './bootstrap';
 import type { AgentHostBundle } from './bundle';
 import { execChannel, execCollect } from './remoteExec';
-import { StreamTransport } from './streamTransport';
+import { BridgeTransport } from './bridgeTransport';
 
 /** One live route to a host's agent-host: opens bridge streams on it, and says when it drops. */
 export interface Link {
-  openBridge(): Promise<StreamTransport>;
+  openBridge(): Promise<BridgeTransport>;
   onDrop(listener: (error?: Error) => void): Unsubscribe;
   /** Whether a process (the daemon, by the pid from host.hello) still runs on the host. */
   isRunning(pid: number): Promise<boolean>;
@@ -47,10 +47,10 @@ export class SshLink implements Link {
     }
   }
 
-  async openBridge(): Promise<StreamTransport> {
+  async openBridge(): Promise<BridgeTransport> {
     const channel = await execChannel(this.connection.client, this.remoteCommand ?? bridgeCommand(this.layout));
     let exit: { code: number | null; signal: string | null } = { code: null, signal: null };
-    const transport = new StreamTransport(channel, channel, channel.stderr, () => channel.close());
+    const transport = new BridgeTransport(channel, channel, channel.stderr, () => channel.close());
     channel.on('exit', (code: number | null, signal?: string) => {
       exit = { code, signal: signal ?? null };
     });
@@ -95,7 +95,7 @@ export class LocalLink implements Link {
     private readonly stateDir: string,
   ) {}
 
-  async openBridge(): Promise<StreamTransport> {
+  async openBridge(): Promise<BridgeTransport> {
     mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
     const command = this.bundle.bridgeFile ? [this.bundle.bridgeFile] : [this.bundle.file, 'bridge'];
     const child = spawn(localNode(), [...command, '--state-dir', this.stateDir], {
@@ -103,7 +103,7 @@ export class LocalLink implements Link {
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
     });
     this.children.add(child);
-    const transport = new StreamTransport(child.stdout, child.stdin, child.stderr, () => child.kill());
+    const transport = new BridgeTransport(child.stdout, child.stdin, child.stderr, () => child.kill());
     child.once('error', (error) => transport.ended(error));
     child.once('close', (code, signal) => {
       this.children.delete(child);

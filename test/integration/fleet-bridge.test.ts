@@ -9,7 +9,7 @@ import { hostProtocol } from '../../common/protocol/methods';
 import { PROTOCOL_VERSION } from '../../common/protocol/version';
 import { RpcPeer } from '../../common/wire/peer';
 import { FleetCore } from '../../main/core/fleetCore';
-import { StreamTransport } from '../../main/fleet/streamTransport';
+import { BridgeTransport } from '../../main/fleet/bridgeTransport';
 import { startSshd, type Sshd } from '../harness/sshd';
 import { ROOT, makeWorld, stopDaemon, type FleetWorld } from './fleet/env';
 
@@ -32,7 +32,7 @@ function isAlive(pid: number): boolean {
 async function helloThroughBridge(args: string[]): Promise<{ pid: number; exitCode: Promise<number | null> }> {
   const child = spawn(process.execPath, [BRIDGE, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const exitCode = new Promise<number | null>((resolve) => child.once('close', resolve));
-  const transport = new StreamTransport(child.stdout, child.stdin, child.stderr, () => child.stdin.end());
+  const transport = new BridgeTransport(child.stdout, child.stdin, child.stderr, () => child.stdin.end());
   child.once('close', () => transport.ended());
   const peer = new RpcPeer(hostProtocol, transport, { requestTimeoutMs: 30_000 });
   const hello = await peer.request('host.hello', {

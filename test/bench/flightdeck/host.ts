@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Client, ClientChannel } from 'ssh2';
-import { StreamTransport } from '../../../agent-host/wire/stream-transport';
+import { SocketTransport } from '../../../agent-host/wire/socketTransport';
 import { hostProtocol, type AttachResult, type HelloResult, type HostProtocol } from '../../../common/protocol/methods';
 import { PROTOCOL_VERSION } from '../../../common/protocol/version';
 import { RpcPeer } from '../../../common/wire/peer';
@@ -44,7 +44,7 @@ export class BenchHost {
     );
     let stderr = '';
     channel.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const peer = new RpcPeer(hostProtocol, new StreamTransport(channel, channel), { requestTimeoutMs: 60_000 });
+    const peer = new RpcPeer(hostProtocol, new SocketTransport(channel, channel), { requestTimeoutMs: 60_000 });
     try {
       const hello = await peer.request('host.hello', {
         protocolVersion: PROTOCOL_VERSION,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { AuditLog, verifyAudit, type AuditEntry } from '../../../agent-host/audit/audit-log';
+import { AuditLog, verifyAudit, type AuditEntry } from '../../../agent-host/audit/auditLog';
 import { openDatabase, type Db } from '../../../agent-host/journal/database';
 import type { BenchContext } from '../context';
 import type { Group } from '../suite';

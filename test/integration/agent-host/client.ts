@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Client, ClientChannel } from 'ssh2';
-import { StreamTransport } from '../../../agent-host/wire/stream-transport';
+import { SocketTransport } from '../../../agent-host/wire/socketTransport';
 import { hostProtocol, type HelloResult, type HostProtocol } from '../../../common/protocol/methods';
 import { PROTOCOL_VERSION } from '../../../common/protocol/version';
 import { RpcPeer } from '../../../common/wire/peer';
@@ -34,7 +34,7 @@ export function spawnLocalBridge(options: BridgeOptions): LocalBridge {
   const child = spawn(process.execPath, [AGENT_HOST_BUNDLE, ...bridgeArgs(options)], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const peer = new RpcPeer(hostProtocol, new StreamTransport(child.stdout!, child.stdin!), { requestTimeoutMs: 20_000 });
+  const peer = new RpcPeer(hostProtocol, new SocketTransport(child.stdout!, child.stdin!), { requestTimeoutMs: 20_000 });
   return { child, peer, stderr: () => stderr };
 }
 
@@ -44,7 +44,7 @@ export function execSshBridge(ssh: Client, options: BridgeOptions): Promise<{ ch
   return new Promise((resolve, reject) => {
     ssh.exec(command, (error, channel) => {
       if (error) return reject(error);
-      const peer = new RpcPeer(hostProtocol, new StreamTransport(channel, channel), { requestTimeoutMs: 20_000 });
+      const peer = new RpcPeer(hostProtocol, new SocketTransport(channel, channel), { requestTimeoutMs: 20_000 });
       resolve({ channel, peer });
     });
   });

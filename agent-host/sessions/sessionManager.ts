@@ -5,11 +5,11 @@ import { Emitter } from '../../common/events';
 import type { SessionEvent, StartSessionParams } from '../../common/protocol/methods';
 import type { SessionInfo } from '../../common/protocol/session';
 import { WireError, WireErrorCode } from '../../common/wire/errors';
-import type { AuditLog } from '../audit/audit-log';
+import type { AuditLog } from '../audit/auditLog';
 import type { Journal } from '../journal/journal';
 import { detectorFor } from '../status/detector';
 import type { Viewer } from '../viewers/viewer';
-import { resolveCommand, resolveCwd } from './resolve-command';
+import { resolveCommand, resolveCwd } from './resolveCommand';
 import { Session, type SessionLimits } from './session';
 
 type ParsedStart = z.output<typeof StartSessionParams>;

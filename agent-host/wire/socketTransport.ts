@@ -5,7 +5,7 @@ import { BaseTransport } from '../../common/wire/transport';
  * A Transport over Node streams: a Unix socket (one duplex), a child's stdio or an SSH exec channel
  * (readable and writable apart). Writes report the stream's backpressure.
  */
-export class StreamTransport extends BaseTransport {
+export class SocketTransport extends BaseTransport {
   private corked = false;
 
   constructor(

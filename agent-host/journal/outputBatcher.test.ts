@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OutputBatcher } from './output-batcher';
+import { OutputBatcher } from './outputBatcher';
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WireError, WireErrorCode } from '../../common/wire/errors';
-import { resolveCommand, resolveCwd } from './resolve-command';
+import { resolveCommand, resolveCwd } from './resolveCommand';
 
 let dir: string;
 

@@ -4,8 +4,8 @@ import { hostProtocol } from '../../common/protocol/methods';
 import { PROTOCOL_VERSION } from '../../common/protocol/version';
 import { RpcPeer } from '../../common/wire/peer';
 import { HOST_VERSION } from '../version';
-import { StreamTransport } from '../wire/stream-transport';
-import { tryConnect } from '../bridge/socket-bridge';
+import { SocketTransport } from '../wire/socketTransport';
+import { tryConnect } from '../bridge/socketBridge';
 
 /** A handshaken RPC peer on the daemon's socket, for the host's own commands (status). */
 export async function openDaemonPeer(
@@ -14,7 +14,7 @@ export async function openDaemonPeer(
 ): Promise<{ peer: RpcPeer<HostProtocol>; hello: HelloResult } | null> {
   const socket = await tryConnect(socketPath);
   if (!socket) return null;
-  const peer = new RpcPeer(hostProtocol, new StreamTransport(socket), { requestTimeoutMs: 10_000 });
+  const peer = new RpcPeer(hostProtocol, new SocketTransport(socket), { requestTimeoutMs: 10_000 });
   const hello = await peer.request('host.hello', {
     protocolVersion: PROTOCOL_VERSION,
     client: { name: clientName, version: HOST_VERSION, user: userInfo().username },

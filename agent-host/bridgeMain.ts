@@ -3,7 +3,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFlags, resolveConfig } from './config';
-import { runSocketBridge } from './bridge/socket-bridge';
+import { runSocketBridge } from './bridge/socketBridge';
 
 /** The full agent-host bundle sits beside this one in every install (build output, pack, bootstrap upload). */
 const DAEMON_ENTRY = join(dirname(fileURLToPath(import.meta.url)), 'agent-host.mjs');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as pty from 'node-pty';
 import { describe, expect, it } from 'vitest';
-import { drainBeforeExit } from './pty-drain';
+import { drainBeforeExit } from './ptyDrain';
 
 function bytesReadUntilExit(command: string, args: string[], options: { pauseMs?: number } = {}): Promise<number> {
   const terminal = pty.spawn(command, args, { encoding: null });

@@ -7,7 +7,7 @@ const STDERR_TAIL_BYTES = 4096;
  * A Transport over a pair of Node streams: an ssh2 exec channel (stdout/stdin) or a child process's stdio.
  * stderr is kept (its tail) so a bridge that dies can say why.
  */
-export class StreamTransport extends BaseTransport {
+export class BridgeTransport extends BaseTransport {
   private stderrTail = '';
 
   constructor(

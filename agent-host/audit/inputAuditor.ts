@@ -1,4 +1,4 @@
-import type { AuditLog } from './audit-log';
+import type { AuditLog } from './auditLog';
 
 export interface InputAuditorOptions {
   quietMs?: number;

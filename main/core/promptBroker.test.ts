@@ -36,4 +36,24 @@ describe('PromptBroker', () => {
     silent.withdrawAll();
     expect(await pending).toBe(false);
   });
+
+  it('withdraws a prompt when its attempt aborts (settled fires, the answer is "no") and raises none for an aborted one', async () => {
+    const broker = new PromptBroker();
+    const raised: Prompt[] = [];
+    const settled: string[] = [];
+    broker.onRaised((prompt) => raised.push(prompt));
+    broker.onSettled((id) => settled.push(id));
+    const attempt = new AbortController();
+    const trusted = broker.hostKey(question, attempt.signal);
+    const passphrase = broker.passphrase({ kind: 'passphrase', host: 'vm', keyPath: '/k', retry: false }, attempt.signal);
+    attempt.abort();
+    expect(await trusted).toBe(false);
+    expect(await passphrase).toBe(null);
+    expect(settled).toEqual(raised.map((prompt) => prompt.id));
+    expect(broker.list()).toEqual([]);
+    expect(broker.answer({ id: raised[0]!.id, kind: 'host-key', trust: true })).toBe(false);
+
+    expect(await broker.hostKey(question, attempt.signal)).toBe(false);
+    expect(raised).toHaveLength(2);
+  });
 });

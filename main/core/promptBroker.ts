@@ -7,8 +7,9 @@ type Pending = { prompt: Prompt; settle: (answer: PromptAnswer | null) => void }
 
 /**
  * Questions for the human, raised by connection code and answered by whichever UI is attached (any window,
- * or the CLI). A prompt stays pending until answered or withdrawn; a passphrase is remembered in memory only,
- * so an automatic reconnect does not ask again.
+ * or the CLI). A prompt stays pending until answered or withdrawn (its attempt's signal aborted, or shutdown):
+ * either way `settled` fires, so every UI closes it. A passphrase is remembered in memory only, so an automatic
+ * reconnect does not ask again.
  */
 export class PromptBroker implements Prompter {
   private readonly pending = new Map<string, Pending>();
@@ -28,15 +29,15 @@ export class PromptBroker implements Prompter {
     return [...this.pending.values()].map((entry) => entry.prompt);
   }
 
-  async hostKey(question: HostKeyQuestion): Promise<boolean> {
-    const answer = await this.raise({ ...question, id: randomUUID() });
+  async hostKey(question: HostKeyQuestion, signal?: AbortSignal): Promise<boolean> {
+    const answer = await this.raise({ ...question, id: randomUUID() }, signal);
     return answer?.kind === 'host-key' && answer.trust;
   }
 
-  async passphrase(question: PassphraseQuestion): Promise<string | null> {
+  async passphrase(question: PassphraseQuestion, signal?: AbortSignal): Promise<string | null> {
     const remembered = this.passphrases.get(question.keyPath);
     if (remembered !== undefined && !question.retry) return remembered;
-    const answer = await this.raise({ ...question, id: randomUUID() });
+    const answer = await this.raise({ ...question, id: randomUUID() }, signal);
     const passphrase = answer?.kind === 'passphrase' ? answer.passphrase : null;
     if (passphrase === null) this.passphrases.delete(question.keyPath);
     else this.passphrases.set(question.keyPath, passphrase);
@@ -56,9 +57,19 @@ export class PromptBroker implements Prompter {
     for (const id of [...this.pending.keys()]) this.settle(id, null);
   }
 
-  private raise(prompt: Prompt): Promise<PromptAnswer | null> {
+  /** Withdrawn (answers null) when `signal` aborts: the attempt that asked no longer waits for it. */
+  private raise(prompt: Prompt, signal: AbortSignal | undefined): Promise<PromptAnswer | null> {
+    if (signal?.aborted) return Promise.resolve(null);
     return new Promise((resolve) => {
-      this.pending.set(prompt.id, { prompt, settle: resolve });
+      const withdraw = (): void => this.settle(prompt.id, null);
+      signal?.addEventListener('abort', withdraw, { once: true });
+      this.pending.set(prompt.id, {
+        prompt,
+        settle: (answer) => {
+          signal?.removeEventListener('abort', withdraw);
+          resolve(answer);
+        },
+      });
       this.raisedEvents.emit(prompt);
     });
   }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expandPath, listAliases, parseHostSpec, resolveRoute, type SshEnvironment } from './config';
+import { listAliases, parseHostSpec, resolveRoute, type SshEnvironment } from './config';
 
 const dir = mkdtempSync(join(tmpdir(), 'flightdeck-sshconfig-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -10,7 +10,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function environment(config: string, knownHostsOverride?: string): SshEnvironment {
   const configPath = join(dir, `config-${Math.random().toString(36).slice(2)}`);
   writeFileSync(configPath, config);
-  return { configPath, home: '/home/lead', localUser: 'lead', knownHostsOverride };
+  return { configPath, home: '/home/lead', localUser: 'lead', uid: 1000, localHostName: 'laptop', vars: {}, knownHostsOverride };
 }
 
 describe('parseHostSpec', () => {
@@ -47,9 +47,10 @@ describe('resolveRoute', () => {
       hostName: '10.0.0.5',
       port: 2222,
       user: 'agent',
-      identityFiles: ['/home/lead/.ssh/id_10.0.0.5_agent', '/home/lead/.ssh/keys/extra'],
+      // A relative IdentityFile stays relative (to the working directory), as in OpenSSH.
+      identityFiles: ['/home/lead/.ssh/id_10.0.0.5_agent', 'keys/extra'],
       identitiesOnly: true,
-      knownHostsFiles: ['/home/lead/.ssh/known_hosts', '/home/lead/.ssh/known_hosts2', '/etc/ssh/ssh_known_hosts'],
+      knownHostsFiles: ['/home/lead/.ssh/known_hosts', '/home/lead/.ssh/known_hosts2', '/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'],
     });
     expect(route.jumps.map((hop) => [hop.user, hop.hostName, hop.port])).toEqual([
       ['jump', 'bastion.corp.example', 22],
@@ -76,10 +77,10 @@ describe('resolveRoute', () => {
   });
 });
 
-describe('expandPath', () => {
-  it('expands ~ and %d %u %p %%', () => {
-    const tokens = { hostName: 'h', port: 22, user: 'r', localUser: 'l', home: '/home/l' };
-    expect(expandPath('~/k_%u_%p_%%', tokens)).toBe('/home/l/k_l_22_%');
-    expect(expandPath('%d/k', tokens)).toBe('/home/l/k');
+describe('resolveRoute errors', () => {
+  it('refuses a ProxyCommand it cannot run, unless --jump replaces it', () => {
+    const env = environment('Host vm\n  ProxyCommand ssh -W %h:%p bastion\n');
+    expect(() => resolveRoute('vm', {}, env)).toThrow(/gives vm a ProxyCommand \(ssh -W %h:%p bastion\), which Flightdeck does not run/);
+    expect(resolveRoute('vm', { jump: 'bastion' }, env).jumps.map((hop) => hop.hostName)).toEqual(['bastion']);
   });
 });

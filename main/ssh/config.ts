@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir, userInfo } from 'node:os';
+import { homedir, hostname, userInfo } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import SSHConfig from 'ssh-config';
+import { configuredAliases, resolveConfig, type SshConfigEnvironment } from './sshConfigFile';
+import { expandTilde } from './sshTokens';
 
 /** Where one SSH hop goes, after ~/.ssh/config has been applied. */
 export interface SshEndpoint {
@@ -30,10 +30,7 @@ export interface ResolveOverrides {
   jump?: string;
 }
 
-export interface SshEnvironment {
-  configPath: string;
-  home: string;
-  localUser: string;
+export interface SshEnvironment extends SshConfigEnvironment {
   /** Replaces every known_hosts file (tests, or a team-wide file). */
   knownHostsOverride: string | undefined;
 }
@@ -44,10 +41,14 @@ export function sshEnvironment(env: NodeJS.ProcessEnv = process.env): SshEnviron
     configPath: env.FLIGHTDECK_SSH_CONFIG || join(home, '.ssh', 'config'),
     home,
     localUser: userInfo().username,
+    uid: process.getuid?.() ?? -1,
+    localHostName: hostname(),
+    vars: env,
     knownHostsOverride: env.FLIGHTDECK_KNOWN_HOSTS || undefined,
   };
 }
 
+// OpenSSH also tries id_ecdsa_sk, id_ed25519_sk, id_xmss and id_dsa, which ssh2 cannot use.
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
 /** Splits "user@host:port", "ssh://user@host:port", "[::1]:22" or a bare alias into parts. */
@@ -77,112 +78,67 @@ export function parseHostSpec(spec: string): { user?: string; host: string; port
   return { user: user || undefined, host, port };
 }
 
-function readConfig(path: string): SSHConfig {
-  if (!existsSync(path)) return SSHConfig.parse('');
-  try {
-    return SSHConfig.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new Error(`cannot read SSH config ${path}: ${error instanceof Error ? error.message : String(error)}`);
-  }
+function configEnvironment(env: SshEnvironment): SshConfigEnvironment {
+  return { configPath: env.configPath, home: env.home, localUser: env.localUser, uid: env.uid, localHostName: env.localHostName, vars: env.vars };
 }
 
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
+/** --identity is stored with the host and used later from any working directory: a relative path is in ~/.ssh. */
+function identityOverride(path: string, env: SshEnvironment): string {
+  const expanded = expandTilde('--identity', path, env.home, env.localUser);
+  return isAbsolute(expanded) ? expanded : join(env.home, '.ssh', expanded);
 }
 
-function all(value: string | string[] | undefined): string[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
-}
-
-/** OpenSSH's ~ and %-tokens, the simple ones: %h %p %r %u %d %%. */
-export function expandPath(path: string, tokens: { hostName: string; port: number; user: string; localUser: string; home: string }): string {
-  const expanded = path.replace(/%([hprud%])/g, (_match, token: string) => {
-    switch (token) {
-      case 'h':
-        return tokens.hostName;
-      case 'p':
-        return String(tokens.port);
-      case 'r':
-        return tokens.user;
-      case 'u':
-        return tokens.localUser;
-      case 'd':
-        return tokens.home;
-      default:
-        return '%';
-    }
-  });
-  if (expanded === '~') return tokens.home;
-  if (expanded.startsWith('~/')) return join(tokens.home, expanded.slice(2));
-  return isAbsolute(expanded) ? expanded : join(tokens.home, '.ssh', expanded);
-}
-
-function resolveEndpoint(config: SSHConfig, spec: string, env: SshEnvironment, overrides: ResolveOverrides): SshEndpoint & { proxyJump?: string } {
+function resolveEndpoint(spec: string, env: SshEnvironment, overrides: ResolveOverrides): SshEndpoint & { proxyJump: string | null } {
   const parsed = parseHostSpec(spec);
-  // A config file is the user's own, but evaluating `Match exec` shell commands from it is more than we need.
-  const options = { ignoreCase: true, matchExec: false };
-  const computed = parsed.user
-    ? config.compute({ Host: parsed.host, User: parsed.user }, options)
-    : config.compute(parsed.host, options);
-  const hostName = first(computed.hostname)?.replace(/%h/g, parsed.host) ?? parsed.host;
-  const portValue = overrides.port ?? parsed.port ?? Number(first(computed.port) ?? 22);
-  if (!Number.isInteger(portValue) || portValue < 1 || portValue > 65535) throw new Error(`invalid port for ${spec}`);
-  const user = parsed.user ?? first(computed.user) ?? env.localUser;
-  const tokens = { hostName, port: portValue, user, localUser: env.localUser, home: env.home };
-  const configured = overrides.identityFile ? [overrides.identityFile] : all(computed.identityfile);
-  const identityFiles = (configured.length > 0 ? configured : DEFAULT_IDENTITIES.map((name) => `~/.ssh/${name}`)).map((file) =>
-    expandPath(file, tokens),
+  const resolved = resolveConfig(
+    { host: parsed.host, user: parsed.user, port: overrides.port ?? parsed.port, jump: overrides.jump },
+    configEnvironment(env),
   );
-  const knownHostsFiles = env.knownHostsOverride
-    ? [env.knownHostsOverride]
-    : [
-        ...(all(computed.userknownhostsfile).flatMap((value) => value.split(/\s+/)).filter(Boolean).map((file) => expandPath(file, tokens))),
-        ...(computed.userknownhostsfile ? [] : [join(env.home, '.ssh', 'known_hosts')]),
-        ...(computed.globalknownhostsfile ? all(computed.globalknownhostsfile).filter((f) => f !== '/dev/null') : ['/etc/ssh/ssh_known_hosts']),
-      ];
+  if (resolved.proxyCommand !== null) {
+    throw new Error(
+      `the SSH config gives ${spec} a ProxyCommand (${resolved.proxyCommand}), which Flightdeck does not run: use ProxyJump, or --jump`,
+    );
+  }
+  const configured = overrides.identityFile ? [identityOverride(overrides.identityFile, env)] : resolved.identityFiles;
   return {
     spec,
-    hostName,
-    port: portValue,
-    user,
-    identityFiles,
+    hostName: resolved.hostName,
+    port: resolved.port,
+    user: resolved.user,
+    identityFiles: configured.length > 0 ? configured : DEFAULT_IDENTITIES.map((name) => join(env.home, '.ssh', name)),
     identityFilesExplicit: configured.length > 0,
-    identitiesOnly: (first(computed.identitiesonly) ?? 'no').toLowerCase() === 'yes',
-    knownHostsFiles,
-    proxyJump: first(computed.proxyjump),
+    identitiesOnly: resolved.identitiesOnly,
+    knownHostsFiles: env.knownHostsOverride ? [env.knownHostsOverride] : [...resolved.userKnownHostsFiles, ...resolved.globalKnownHostsFiles],
+    proxyJump: resolved.proxyJump,
   };
 }
 
 /**
- * Resolves a host spec the way OpenSSH would for the parts Flightdeck uses: HostName, User, Port,
- * IdentityFile, IdentitiesOnly, UserKnownHostsFile and ProxyJump (comma-separated hops, each itself
- * resolved through the config; a hop's own ProxyJump is not followed).
+ * Resolves a host spec the way OpenSSH would (see sshConfigFile.ts) for the parts Flightdeck uses: HostName,
+ * User, Port, IdentityFile, IdentitiesOnly, UserKnownHostsFile and ProxyJump (comma-separated hops, each
+ * itself resolved through the config; a hop's own ProxyJump is not followed). Flags win over the config, as
+ * ssh's command line does.
  */
 export function resolveRoute(spec: string, overrides: ResolveOverrides = {}, env: SshEnvironment = sshEnvironment()): SshRoute {
-  const config = readConfig(env.configPath);
-  const { proxyJump, ...target } = resolveEndpoint(config, spec, env, overrides);
-  const jumpSpec = overrides.jump ?? proxyJump;
-  const hops = !jumpSpec || jumpSpec.toLowerCase() === 'none' ? [] : jumpSpec.split(',').map((hop) => hop.trim()).filter(Boolean);
+  const { proxyJump, ...target } = resolveEndpoint(spec, env, overrides);
+  const hops = proxyJump ? proxyJump.split(',').map((hop) => hop.trim()).filter(Boolean) : [];
   const jumps = hops.map((hop) => {
-    const { proxyJump: _ignored, ...endpoint } = resolveEndpoint(config, hop, env, {});
+    const { proxyJump: _ignored, ...endpoint } = resolveEndpoint(hop, env, {});
     return endpoint;
   });
   return { jumps, target };
 }
 
-/** Host aliases defined in the SSH config (no wildcards), for the add-host dialog. */
+/** Host aliases defined in the SSH config and its includes (no wildcards), for the add-host dialog. */
 export function listAliases(env: SshEnvironment = sshEnvironment()): { alias: string; hostName: string | null; user: string | null }[] {
-  const config = readConfig(env.configPath);
-  const aliases: { alias: string; hostName: string | null; user: string | null }[] = [];
-  for (const line of config) {
-    if (!('param' in line) || line.param.toLowerCase() !== 'host' || !('config' in line)) continue;
-    const names = all(line.value as string | string[]).flatMap((value) => value.split(/\s+/));
-    for (const alias of names) {
-      if (!alias || /[*?!]/.test(alias)) continue;
-      const computed = config.compute(alias, { ignoreCase: true, matchExec: false });
-      aliases.push({ alias, hostName: first(computed.hostname) ?? null, user: first(computed.user) ?? null });
+  const config = configEnvironment(env);
+  return configuredAliases(config).map((alias) => {
+    try {
+      const resolved = resolveConfig({ host: alias }, config);
+      return { alias, hostName: resolved.hostName, user: resolved.user };
+    } catch {
+      // The dialog still offers the alias; connecting to it reports what is wrong with its config.
+      return { alias, hostName: null, user: null };
     }
-  }
-  return aliases;
+  });
 }

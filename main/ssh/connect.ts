@@ -1,20 +1,24 @@
-import { existsSync, readFileSync } from 'node:fs';
-import ssh2, { type AnyAuthMethod, type AuthHandlerMiddleware, type AuthenticationType, type Client, type ConnectConfig } from 'ssh2';
+import ssh2, { type AuthHandlerMiddleware, type AuthenticationType, type Client, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import type { Prompt } from '../../common/app/prompts';
 import type { Store } from '../store/store';
+import { authAttempts } from './authMethods';
 import type { SshEndpoint, SshRoute } from './config';
 import { FleetError } from './errors';
-import { changedKeyError, decideHostKey } from './hostKeys';
+import { HandshakeDeadline } from './handshakeDeadline';
+import { changedKeyError, decideHostKey, hostKeyAlgorithms } from './hostKeys';
 import { hostKeyName } from './knownHosts';
 
 export type HostKeyQuestion = Omit<Extract<Prompt, { kind: 'host-key' }>, 'id'>;
 export type PassphraseQuestion = Omit<Extract<Prompt, { kind: 'passphrase' }>, 'id'>;
 
-/** Connection code never opens UI: it asks through this, and whichever UI is attached answers. */
+/**
+ * Connection code never opens UI: it asks through this, and whichever UI is attached answers. When `signal`
+ * aborts (the attempt was given up or superseded) the question is withdrawn and answers "no".
+ */
 export interface Prompter {
-  hostKey(question: HostKeyQuestion): Promise<boolean>;
-  passphrase(question: PassphraseQuestion): Promise<string | null>;
+  hostKey(question: HostKeyQuestion, signal: AbortSignal): Promise<boolean>;
+  passphrase(question: PassphraseQuestion, signal: AbortSignal): Promise<string | null>;
 }
 
 export interface ConnectOptions {
@@ -26,7 +30,10 @@ export interface ConnectOptions {
   /** retrust: a changed key is offered to the human (the explicit "trust this host" action) instead of refused. */
   hostKeyPolicy?: 'normal' | 'retrust';
   agentSocket?: string;
+  /** Handshake deadline per hop; the clock stops while a human is being asked. 0 = none. */
   readyTimeoutMs?: number;
+  /** Aborting gives the attempt up: pending prompts are withdrawn and the connection is closed. */
+  signal?: AbortSignal;
   keepaliveIntervalMs?: number;
   keepaliveCountMax?: number;
 }
@@ -37,11 +44,6 @@ export interface SshConnection {
   hops: Client[];
   close(): void;
 }
-
-// ssh2 is CommonJS: a default import works under plain Node ESM, vitest and esbuild alike.
-const { utils } = ssh2;
-
-const MAX_PASSPHRASE_TRIES = 3;
 
 function describeEndpoint(endpoint: SshEndpoint): string {
   return `${endpoint.user}@${endpoint.hostName}:${endpoint.port}`;
@@ -68,34 +70,67 @@ export async function connectRoute(options: ConnectOptions): Promise<SshConnecti
   const closeAll = (): void => {
     for (const hop of [...hops].reverse()) hop.end();
   };
+  // Withdraws this attempt's prompts when it fails (a retry must not leave its predecessor's questions open),
+  // and lets the caller abandon it.
+  const attempt = new AbortController();
+  const abandon = (): void => attempt.abort();
+  options.signal?.addEventListener('abort', abandon, { once: true });
+  if (options.signal?.aborted) abandon();
   try {
     let sock: Duplex | undefined;
     const endpoints = [...options.route.jumps, options.route.target];
     for (const [index, endpoint] of endpoints.entries()) {
       if (index > 0) sock = await forwardOut(hops[index - 1]!, endpoint, endpoints[index - 1]!);
-      hops.push(await connectEndpoint(endpoint, sock, options));
+      hops.push(await connectEndpoint(endpoint, sock, options, attempt.signal));
     }
   } catch (error) {
+    attempt.abort();
     closeAll();
     throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', abandon);
   }
   const client = hops[hops.length - 1]!;
   return { client, hops, close: closeAll };
 }
 
-function classifySocketError(endpoint: SshEndpoint, error: Error & { code?: string; level?: string }): FleetError {
+function classifySocketError(endpoint: SshEndpoint, error: Error & { code?: string }): FleetError {
   const where = describeEndpoint(endpoint);
-  if (error.level === 'client-timeout') return new FleetError('unreachable', `${where} is unreachable: no SSH handshake within the timeout`);
   const reason = error.code ? `${error.code} ${error.message}` : error.message;
   return new FleetError('unreachable', `${where} is unreachable: ${reason}`);
 }
 
-export function connectEndpoint(endpoint: SshEndpoint, sock: Duplex | undefined, options: ConnectOptions): Promise<Client> {
+export function connectEndpoint(endpoint: SshEndpoint, sock: Duplex | undefined, options: ConnectOptions, signal: AbortSignal): Promise<Client> {
   const where = describeEndpoint(endpoint);
   const keyName = hostKeyName(endpoint.hostName, endpoint.port);
   const client = new ssh2.Client();
   const tried: string[] = [];
   let hostKeyFailure: FleetError | undefined;
+  let resolve!: (client: Client) => void;
+  let reject!: (error: FleetError) => void;
+  const result = new Promise<Client>((onResolve, onReject) => {
+    resolve = onResolve;
+    reject = onReject;
+  });
+  let settled = false;
+  const timeoutMs = options.readyTimeoutMs ?? 20_000;
+  const deadline = new HandshakeDeadline(timeoutMs, () =>
+    fail(new FleetError('unreachable', `${where} is unreachable: no SSH handshake within ${timeoutMs / 1000} s`)),
+  );
+  const onAbort = (): void => fail(new FleetError('closed', `the connection attempt to ${where} was abandoned`));
+  const finish = (): void => {
+    settled = true;
+    deadline.clear();
+    signal.removeEventListener('abort', onAbort);
+  };
+  const fail = (error: FleetError): void => {
+    if (settled) return;
+    finish();
+    client.end();
+    // end() alone waits for the peer; a handshake we give up on must not keep the socket open.
+    client.destroy();
+    reject(error);
+  };
 
   const verifyHostKey = async (key: Buffer): Promise<boolean> => {
     const decision = decideHostKey(options.store, endpoint.hostName, endpoint.port, endpoint.knownHostsFiles, key);
@@ -108,7 +143,7 @@ export function connectEndpoint(endpoint: SshEndpoint, sock: Duplex | undefined,
       hostKeyFailure = changedKeyError(keyName, decision);
       return false;
     }
-    const trusted = await options.prompter.hostKey({
+    const question: HostKeyQuestion = {
       kind: 'host-key',
       host: options.hostName,
       endpoint: keyName,
@@ -116,7 +151,8 @@ export function connectEndpoint(endpoint: SshEndpoint, sock: Duplex | undefined,
       fingerprint: decision.fingerprint,
       reason: decision.kind,
       previousFingerprint: decision.kind === 'changed' ? decision.previousFingerprint : null,
-    });
+    };
+    const trusted = await deadline.whilePaused(() => options.prompter.hostKey(question, signal));
     if (!trusted) {
       hostKeyFailure = new FleetError(
         decision.kind === 'changed' ? 'host-key-changed' : 'host-key-unknown',
@@ -129,96 +165,75 @@ export function connectEndpoint(endpoint: SshEndpoint, sock: Duplex | undefined,
     return true;
   };
 
-  const attempts = authAttempts(endpoint, options, tried);
+  const attempts = authAttempts(
+    endpoint,
+    {
+      agent: options.agentSocket ?? process.env.SSH_AUTH_SOCK,
+      passphrase: (keyPath, retry) =>
+        deadline.whilePaused(() => options.prompter.passphrase({ kind: 'passphrase', host: options.hostName, keyPath, retry }, signal)),
+    },
+    tried,
+  );
   const authHandler: AuthHandlerMiddleware = (_methodsLeft, _partialSuccess, next) => {
-    void attempts.next().then((step) => next(step.done ? (false as unknown as AuthenticationType) : step.value));
+    attempts.next().then(
+      (step) => next(step.done ? (false as unknown as AuthenticationType) : step.value),
+      (error: unknown) => fail(new FleetError('auth-failed', `authentication for ${where} failed: ${error instanceof Error ? error.message : String(error)}`)),
+    );
   };
 
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const fail = (error: FleetError): void => {
-      if (settled) return;
-      settled = true;
-      client.end();
-      reject(error);
-    };
-    client.once('ready', () => {
-      settled = true;
-      // Keystrokes and acks are tiny: without this, Nagle holds each one behind sshd's delayed ACK (~40 ms).
-      client.setNoDelay(true);
-      resolve(client);
-    });
-    client.on('error', (error: Error & { level?: string; code?: string }) => {
-      if (hostKeyFailure) return fail(hostKeyFailure);
-      if (error.level === 'client-authentication') {
-        return fail(
-          new FleetError('auth-failed', `authentication failed for ${where} (tried: ${tried.join(', ') || 'nothing: no agent and no key file'})`, {
-            tried,
-          }),
-        );
-      }
-      if (error.level === 'client-socket' || error.level === 'client-timeout') return fail(classifySocketError(endpoint, error));
-      fail(new FleetError('unreachable', `SSH to ${where} failed: ${error.message}`));
-    });
-    client.once('close', () => fail(hostKeyFailure ?? new FleetError('unreachable', `${where} closed the connection during the SSH handshake`)));
-    const config: ConnectConfig = {
-      host: endpoint.hostName,
-      port: endpoint.port,
-      username: endpoint.user,
-      readyTimeout: options.readyTimeoutMs ?? 20_000,
-      keepaliveInterval: options.keepaliveIntervalMs ?? 5_000,
-      keepaliveCountMax: options.keepaliveCountMax ?? 3,
-      hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
-        verifyHostKey(key).then(verify, (error: unknown) => {
-          hostKeyFailure = new FleetError('host-key-rejected', `host key check for ${keyName} failed: ${String(error)}`);
-          verify(false);
-        });
-      },
-      authHandler,
-      ...(sock ? { sock } : {}),
-    };
-    try {
-      client.connect(config);
-    } catch (error) {
-      fail(new FleetError('unreachable', `SSH to ${where} failed: ${error instanceof Error ? error.message : String(error)}`));
-    }
+  if (signal.aborted) {
+    onAbort();
+    return result;
+  }
+  signal.addEventListener('abort', onAbort, { once: true });
+  client.once('ready', () => {
+    if (settled) return;
+    finish();
+    // Keystrokes and acks are tiny: without this, Nagle holds each one behind sshd's delayed ACK (~40 ms).
+    client.setNoDelay(true);
+    resolve(client);
   });
-}
-
-/** The auth methods in OpenSSH's order: agent (unless IdentitiesOnly), then each key file, prompting for passphrases. */
-async function* authAttempts(endpoint: SshEndpoint, options: ConnectOptions, tried: string[]): AsyncGenerator<AnyAuthMethod> {
-  const username = endpoint.user;
-  const agent = options.agentSocket ?? process.env.SSH_AUTH_SOCK;
-  if (agent && !endpoint.identitiesOnly) {
-    tried.push(`ssh-agent (${agent})`);
-    yield { type: 'agent' as const, username, agent };
+  client.on('error', (error: Error & { level?: string; code?: string }) => {
+    if (hostKeyFailure) return fail(hostKeyFailure);
+    if (error.level === 'client-authentication') {
+      return fail(
+        new FleetError('auth-failed', `authentication failed for ${where} (tried: ${tried.join(', ') || 'nothing: no agent and no key file'})`, {
+          tried,
+        }),
+      );
+    }
+    if (error.level === 'client-socket') return fail(classifySocketError(endpoint, error));
+    fail(new FleetError('unreachable', `SSH to ${where} failed: ${error.message}`));
+  });
+  client.once('close', () => fail(hostKeyFailure ?? new FleetError('unreachable', `${where} closed the connection during the SSH handshake`)));
+  const config: ConnectConfig = {
+    host: endpoint.hostName,
+    port: endpoint.port,
+    username: endpoint.user,
+    // Our deadline replaces ssh2's: it must not run while a human answers a prompt.
+    readyTimeout: 0,
+    keepaliveInterval: options.keepaliveIntervalMs ?? 5_000,
+    keepaliveCountMax: options.keepaliveCountMax ?? 3,
+    algorithms: {
+      serverHostKey: hostKeyAlgorithms(options.store, endpoint.hostName, endpoint.port, endpoint.knownHostsFiles) as ServerHostKeyAlgorithm[],
+    },
+    hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
+      // Once the attempt has failed (withdrawn, timed out, dropped) the client is gone: ssh2 breaks on a late verdict.
+      const conclude = (valid: boolean): void => {
+        if (!settled) verify(valid);
+      };
+      verifyHostKey(key).then(conclude, (error: unknown) => {
+        hostKeyFailure = new FleetError('host-key-rejected', `host key check for ${keyName} failed: ${String(error)}`);
+        conclude(false);
+      });
+    },
+    authHandler,
+    ...(sock ? { sock } : {}),
+  };
+  try {
+    client.connect(config);
+  } catch (error) {
+    fail(new FleetError('unreachable', `SSH to ${where} failed: ${error instanceof Error ? error.message : String(error)}`));
   }
-  for (const file of endpoint.identityFiles) {
-    if (!existsSync(file)) {
-      if (endpoint.identityFilesExplicit) tried.push(`key ${file} (missing)`);
-      continue;
-    }
-    const data = readFileSync(file);
-    const parsed = utils.parseKey(data);
-    if (!(parsed instanceof Error)) {
-      tried.push(`key ${file}`);
-      yield { type: 'publickey' as const, username, key: data };
-      continue;
-    }
-    if (!/encrypted|passphrase/i.test(parsed.message)) {
-      tried.push(`key ${file} (unreadable: ${parsed.message})`);
-      continue;
-    }
-    for (let attempt = 0; attempt < MAX_PASSPHRASE_TRIES; attempt++) {
-      const passphrase = await options.prompter.passphrase({ kind: 'passphrase', host: options.hostName, keyPath: file, retry: attempt > 0 });
-      if (passphrase === null) {
-        tried.push(`key ${file} (passphrase not given)`);
-        break;
-      }
-      if (utils.parseKey(data, passphrase) instanceof Error) continue;
-      tried.push(`key ${file}`);
-      yield { type: 'publickey' as const, username, key: data, passphrase };
-      break;
-    }
-  }
+  return result;
 }

@@ -9,6 +9,9 @@ export type FleetErrorCode =
   | 'connection-lost'
   | 'node-missing'
   | 'agent-host-failed'
+  | 'agent-host-start-failed'
+  | 'agent-host-unavailable'
+  | 'channel-refused'
   | 'version-mismatch'
   | 'host-not-found'
   | 'session-not-found'
@@ -16,7 +19,8 @@ export type FleetErrorCode =
   | 'invalid-host'
   | 'not-connected'
   | 'upgrade-refused'
-  | 'closed';
+  | 'closed'
+  | 'audit-alarm';
 
 export class FleetError extends Error {
   override readonly name = 'FleetError';
@@ -33,7 +37,7 @@ export class FleetError extends Error {
 export function isPermanent(error: unknown): boolean {
   return (
     error instanceof FleetError &&
-    ['auth-failed', 'host-key-unknown', 'host-key-changed', 'host-key-revoked', 'host-key-rejected', 'node-missing', 'version-mismatch', 'invalid-host'].includes(
+    ['auth-failed', 'host-key-unknown', 'host-key-changed', 'host-key-revoked', 'host-key-rejected', 'node-missing', 'version-mismatch', 'invalid-host', 'agent-host-start-failed', 'agent-host-unavailable'].includes(
       error.code,
     )
   );

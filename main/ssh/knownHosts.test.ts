@@ -49,6 +49,15 @@ describe('known_hosts', () => {
     if (verdict.kind === 'mismatch') expect(fingerprint(verdict.known[0]!.key)).toBe(fingerprint(keyA));
   });
 
+  it('reports a key of another type as a mismatch too, listing known keys of the presented type first', () => {
+    const rsa = Buffer.concat([Buffer.from([0, 0, 0, 7]), Buffer.from('ssh-rsa'), Buffer.alloc(16, 9)]);
+    const entries = parseKnownHosts([`vm ssh-rsa ${Buffer.concat([rsa, Buffer.from([1])]).toString('base64')}`, line('vm', keyA)].join('\n'));
+    const other = checkKnownHosts(entries, 'vm', 22, keyB);
+    expect(other.kind === 'mismatch' && other.known.map((entry) => entry.keyType)).toEqual(['ssh-ed25519', 'ssh-rsa']);
+    const rsaVerdict = checkKnownHosts(parseKnownHosts(line('vm', keyA)), 'vm', 22, rsa);
+    expect(rsaVerdict.kind).toBe('mismatch');
+  });
+
   it('honours wildcards, negations, comments, @revoked and skips @cert-authority', () => {
     const entries = parseKnownHosts(
       [

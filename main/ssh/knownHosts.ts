@@ -88,23 +88,30 @@ export type KnownHostsVerdict =
   | { kind: 'revoked'; entry: KnownHostEntry }
   | { kind: 'unknown' };
 
+/** The plain (not @revoked, not @cert-authority) entries that name host:port. */
+export function entriesFor(entries: KnownHostEntry[], host: string, port: number): KnownHostEntry[] {
+  const name = hostKeyName(host, port);
+  return entries.filter((entry) => entry.marker === null && entryMatches(entry, name));
+}
+
 /**
- * What known_hosts says about `key` presented at host:port. Only entries of the same key type
- * count as a mismatch, as in OpenSSH: a host may have one key per type.
+ * What known_hosts says about `key` presented at host:port. As in OpenSSH, once a host has a known key of any
+ * type, a key matching none of them is a mismatch (a key of another type is no reason to treat the host as
+ * new); `known` lists the entries of the presented type first.
  * Certificate authorities are not supported (a @cert-authority line is skipped).
  */
 export function checkKnownHosts(entries: KnownHostEntry[], host: string, port: number, key: Uint8Array): KnownHostsVerdict {
   const name = hostKeyName(host, port);
   const presented = Buffer.from(key.buffer, key.byteOffset, key.byteLength);
   const type = keyTypeOf(key);
-  const relevant = entries.filter((entry) => entry.marker !== 'cert-authority' && entryMatches(entry, name));
-  const revoked = relevant.find((entry) => entry.marker === 'revoked' && entry.key.equals(presented));
+  const revoked = entries.find((entry) => entry.marker === 'revoked' && entry.key.equals(presented) && entryMatches(entry, name));
   if (revoked) return { kind: 'revoked', entry: revoked };
-  const plain = relevant.filter((entry) => entry.marker === null);
+  const plain = entriesFor(entries, host, port);
   const match = plain.find((entry) => entry.key.equals(presented));
   if (match) return { kind: 'match', entry: match };
-  const sameType = plain.filter((entry) => entry.keyType === type);
-  return sameType.length > 0 ? { kind: 'mismatch', known: sameType } : { kind: 'unknown' };
+  if (plain.length === 0) return { kind: 'unknown' };
+  const sameTypeFirst = [...plain.filter((entry) => entry.keyType === type), ...plain.filter((entry) => entry.keyType !== type)];
+  return { kind: 'mismatch', known: sameTypeFirst };
 }
 
 export function readKnownHosts(files: string[]): KnownHostEntry[] {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import * as pty from 'node-pty';
@@ -100,6 +100,35 @@ describe('flightdeck CLI: authentication, prompts and failures', { timeout: 120_
     expect(without.stderr).toMatch(/authentication failed for root@127\.0\.0\.1:\d+ \(tried: key .*no-such-key \(missing\)\)/);
   });
 
+  it('names a key file it cannot read (and the errno) instead of hanging, and goes on to the next key', async () => {
+    sshd = await startSshd({ hardened: true });
+    const notAFile = join(world.dir, 'keys-dir');
+    await mkdir(notAFile);
+    const entry = (keys: string[]) =>
+      `Host vm\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${sshd.user}\n  IdentitiesOnly yes\n${keys.map((key) => `  IdentityFile ${key}\n`).join('')}`;
+    await world.writeSshConfig(entry([notAFile]));
+    await writeFile(world.knownHostsPath, `${sshd.knownHostsLine}\n`);
+    const unreadable = await world.cli(['host', 'add', 'vm', '--ssh', 'vm', '--host-dir', world.hostDir('vm')]);
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toContain(`(tried: key ${notAFile} (cannot read: EISDIR: illegal operation on a directory, read))`);
+
+    await world.writeSshConfig(entry([notAFile, sshd.clientKeyPath]));
+    const next = await world.cli(['host', 'check', 'vm']);
+    expect(next.stderr).toBe('');
+    expect(next.code).toBe(0);
+  });
+
+  it('takes back a question on the terminal when its connection attempt ends', async () => {
+    // sshd gives up on a connection that has not authenticated within a second, while the human still reads.
+    sshd = await startSshd({ hardened: true, extraConfig: ['LoginGraceTime 1'] });
+    await world.writeSshConfig(sshd.sshConfigEntry('vm'));
+    const cli = interactiveCli(world, ['host', 'add', 'vm', '--ssh', 'vm', '--host-dir', world.hostDir('vm')]);
+    cleanups.push(() => cli.kill());
+    await cli.answer('Trust this key and continue connecting? [y/N] ', '');
+    expect(await cli.exited).toBe(1);
+    expect(cli.output()).toContain(`the question about [127.0.0.1]:${sshd.port} was withdrawn: its connection attempt ended`);
+  });
+
   it('names the cause: unreachable host, and a VM without a usable Node', async () => {
     sshd = await startSshd({ hardened: true });
     const closed = createServer();
@@ -142,6 +171,6 @@ describe('flightdeck CLI: authentication, prompts and failures', { timeout: 120_
     await closed;
 
     const listed = await world.cli(['host', 'list', '--json']);
-    expect(JSON.parse(listed.stdout)).toEqual({ hosts: [{ name: 'tarpit', kind: 'ssh', target: `root@127.0.0.1:${port}` }] });
+    expect(JSON.parse(listed.stdout)).toMatchObject({ hosts: [{ name: 'tarpit', kind: 'ssh', target: `root@127.0.0.1:${port}` }] });
   });
 });

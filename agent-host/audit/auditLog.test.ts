@@ -25,6 +25,15 @@ function unguard(): void {
   db.exec('DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;');
 }
 
+/** Polls a condition that raises no event, with a deadline. */
+async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 function appendSome(n: number): void {
   for (let i = 1; i <= n; i++) {
     audit.append({ actor: 'user:alice', action: 'session.start', target: `session:s-${i}`, outcome: 'ok', data: { i } });
@@ -87,18 +96,23 @@ describe('InputAuditor', () => {
     const auditor = new InputAuditor(audit, { quietMs: 30, maxBytes: 8 });
     const typed = (text: string, session = 's-1') =>
       auditor.record('c1', 'user:alice@laptop', { client: 'desktop' }, session, new TextEncoder().encode(text));
+    const rows = () => db.prepare('SELECT actor, action, target, data FROM audit ORDER BY seq').all() as Record<string, string>[];
     typed('ls');
     typed(' -la');
     typed('x', 's-2');
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    // A burst is written when it ends, not per keystroke.
+    expect(rows()).toEqual([]);
+    // The quiet spell is the event under test; its only trace is the record it writes (nothing is notified on
+    // append), so wait for the two records with a deadline rather than for a fixed time.
+    await until(() => rows().length >= 2, 'the two bursts to be flushed after 30 ms of quiet');
     typed('0123456789');
-    const rows = db.prepare('SELECT actor, action, target, data FROM audit ORDER BY seq').all() as Record<string, string>[];
-    expect(rows.map((row) => [row.actor, row.target, JSON.parse(row.data!).text])).toEqual([
+    expect(rows()).toHaveLength(3); // past maxBytes: flushed at once, no quiet spell needed
+    expect(rows().map((row) => [row.actor, row.target, JSON.parse(row.data!).text])).toEqual([
       ['user:alice@laptop', 'session:s-1', 'ls -la'],
       ['user:alice@laptop', 'session:s-2', 'x'],
       ['user:alice@laptop', 'session:s-1', '0123456789'],
     ]);
-    expect(rows.every((row) => row.action === 'session.input')).toBe(true);
+    expect(rows().every((row) => row.action === 'session.input')).toBe(true);
     expect(verifyAudit(db).ok).toBe(true);
   });
 });

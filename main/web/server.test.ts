@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +36,27 @@ function dial(url: string, origin?: string): Promise<{ socket: WebSocket } | { s
   });
 }
 
+/**
+ * Sends a GET whose request-target goes on the wire byte for byte (fetch and http.request would resolve
+ * dot segments and backslashes first, so the server would never see them), and returns status and body.
+ */
+function rawGet(port: number, target: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.once('error', reject);
+    socket.once('end', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const status = /^HTTP\/1\.1 (\d{3}) /.exec(text);
+      if (!status) return reject(new Error(`not an HTTP response to ${target}: ${JSON.stringify(text.slice(0, 200))}`));
+      resolve({ status: Number(status[1]), body: text.slice(text.indexOf('\r\n\r\n') + 4) });
+    });
+    // write, not end: a half-closed socket makes the server drop the request unanswered; Connection: close ends it.
+    socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`, 'latin1');
+  });
+}
+
 describe('browser-mode server', () => {
   let dir: string;
   let core: FleetCore;
@@ -48,6 +70,9 @@ describe('browser-mode server', () => {
     await writeFile(join(dir, 'renderer/index.html'), '<!doctype html><title>t</title>');
     await writeFile(join(dir, 'renderer/assets/app.js'), 'console.log(1)');
     await writeFile(join(dir, 'secret.txt'), 'do not serve');
+    // A sibling whose name starts with the renderer dir's: a prefix check without the separator would let it out.
+    await mkdir(join(dir, 'renderer-other'));
+    await writeFile(join(dir, 'renderer-other/leak.txt'), 'do not serve either');
     core = FleetCore.open({ home: join(dir, 'home'), clientName: 'flightdeck-test' });
     server = await startWebServer({ rendererDir: join(dir, 'renderer'), serve: (transport) => void serveAppTransport(core, transport) });
     origin = `http://127.0.0.1:${server.port}`;
@@ -73,8 +98,44 @@ describe('browser-mode server', () => {
     expect(csp).toContain(`connect-src 'self' ws://127.0.0.1:${server.port}`);
     expect(csp).toContain("frame-ancestors 'none'");
     expect((await fetch(`${origin}/assets/app.js`)).headers.get('content-type')).toMatch(/javascript/);
-    expect((await fetch(`${origin}/..%2fsecret.txt`)).status).toBe(404);
-    expect((await fetch(`${origin}/%2e%2e/secret.txt`)).status).toBe(404);
+  });
+
+  it('refuses every path that climbs out of the renderer dir, as sent on the wire', async () => {
+    // The raw client reaches files: the refusals below are the server's doing.
+    expect(await rawGet(server.port, '/assets/app.js')).toMatchObject({ status: 200, body: 'console.log(1)' });
+    const up = (n: number, slash: string) => '..'.concat(slash).repeat(n);
+    const secretFromRoot = join(dir, 'secret.txt').slice(1);
+    const targets = [
+      '/../secret.txt',
+      '/../../../../../../etc/passwd',
+      '/assets/../../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/%2E%2E/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+      '/..%2fsecret.txt',
+      '/..%2Fsecret.txt',
+      '/%2e%2e%2fsecret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      `/${up(12, '%2f')}etc%2fpasswd`,
+      `/${up(12, '%2f')}${encodeURIComponent(secretFromRoot)}`,
+      `/${up(12, '/')}${secretFromRoot}`,
+      '/..%2frenderer-other%2fleak.txt',
+      '/..\\secret.txt',
+      '/..\\..\\..\\..\\..\\..\\etc\\passwd',
+      '/..%5csecret.txt',
+      '/%2e%2e%5csecret.txt',
+      '/%252e%252e%252fsecret.txt',
+      '/%c0%ae%c0%ae/secret.txt',
+      '/%2fetc%2fpasswd',
+      '//etc/passwd',
+      `/%2f${encodeURIComponent(secretFromRoot)}`,
+      '/index.html%00/../../secret.txt',
+      `http://127.0.0.1:${server.port}/..%2fsecret.txt`,
+    ];
+    for (const target of targets) {
+      const { status, body } = await rawGet(server.port, target);
+      expect({ target, refused: status === 400 || status === 404 }).toEqual({ target, refused: true });
+      expect(body).not.toMatch(/do not serve|root:x?:0:0/);
+    }
   });
 
   it('refuses a foreign Host header (DNS rebinding)', async () => {

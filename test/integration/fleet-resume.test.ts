@@ -13,6 +13,7 @@ import { FleetCore } from '../../main/core/fleetCore';
 import type { CoreClient } from '../../main/core/coreClient';
 import { TYPED_AHEAD_LIMIT_BYTES } from '../../main/core/terminalLane';
 import { startSshd, type Sshd } from '../harness/sshd';
+import { hello, spawnLocalBridge, waitFor as poll } from './agent-host/client';
 import { ROOT, makeWorld, stopDaemon, type FleetWorld } from './fleet/env';
 
 type ViewerEvent = ParsedParamsOf<AppApi, 'terminal.viewer'>['event'];
@@ -37,6 +38,8 @@ class Recorder {
   /** What a screen would be fed: output bytes, and a reset + snapshot where a re-attach carried one. */
   feed: (string | Uint8Array)[] = [];
   firstOutputAfterSnapshot: number | null = null;
+  /** The offset after the last output byte received (and acked): where a re-attach resumes. */
+  offset = 0;
   private awaitingStreamAt: number | null = null;
   client!: CoreClient;
 
@@ -58,6 +61,7 @@ class Recorder {
           this.firstOutputAfterSnapshot = offset;
           this.awaitingStreamAt = null;
         }
+        this.offset = offset + data.length;
         this.text += Buffer.from(data).toString('utf8');
         this.feed.push(data.slice());
         this.client.ack(key, offset + data.length);
@@ -222,14 +226,32 @@ describe('a terminal across a host outage', { timeout: 180_000 }, () => {
 
     const { back } = await outage(recorder);
     await writeFile(flag, '');
-    // The flood is ~27 KiB: far past what a 4 KiB journal keeps, so the bytes after "ready" are cut before we return.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // The flood is ~27 KiB: far past what a 4 KiB journal keeps. Wait until the host has cut past the last byte
+    // this consumer got, so its re-attach must start with a snapshot. The host sends no notification when it
+    // trims a journal (and the core is cut off anyway), so ask the daemon over a bridge of our own, polling
+    // session.list with a deadline.
+    const seen = recorder.offset;
+    expect(seen).toBeGreaterThan(0);
+    const side = spawnLocalBridge({ stateDir: hostDir });
+    let cut: number;
+    try {
+      await hello(side.peer);
+      cut = await poll(async () => {
+        const { sessions } = await side.peer.request('session.list', {});
+        const retainedFrom = sessions.find((candidate) => candidate.id === session.id)?.retainedFrom ?? 0;
+        return retainedFrom > seen ? retainedFrom : null;
+      }, `the host to cut the journal past offset ${seen}`, 30_000);
+    } finally {
+      side.child.kill();
+    }
+    expect(recorder.offset).toBe(seen);
     await back();
 
     await waitFor('the re-attach', () => recorder.event('reattached') !== undefined, 60_000);
     const reattached = recorder.event('reattached')!;
     expect(reattached.snapshot).toBeTruthy();
     expect(reattached.snapshot!.offset).toBe(reattached.streamFrom);
+    expect(reattached.streamFrom).toBeGreaterThanOrEqual(cut);
     await waitFor('the last output', () => recorder.text.includes('still here 6'), 60_000);
     expect(recorder.firstOutputAfterSnapshot).toBe(reattached.streamFrom);
 

@@ -1,6 +1,6 @@
 // Bundles the `flightdeck` CLI (main/cli + the shared core) into one ESM file for plain Node.
 // Native addons, ssh2 (optional native crypto) and cpu-features stay outside and load from node_modules.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundleForNode } from './node-bundle.mjs';
@@ -12,7 +12,14 @@ export const CLI_OUTFILE = resolve(ROOT, 'out/cli/flightdeck.mjs');
 export async function buildCli({ outfile = CLI_OUTFILE } = {}) {
   if (!existsSync(CLI_ENTRY)) throw new Error(`build-cli: ${relative(ROOT, CLI_ENTRY)} does not exist`);
   // ssh2 stays outside too: bundled, it would lose its optional native crypto binding.
-  const result = await bundleForNode({ entry: CLI_ENTRY, outfile, alsoExternal: ['ssh2', 'ssh2/*'] });
+  const { version } = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8'));
+  const result = await bundleForNode({
+    entry: CLI_ENTRY,
+    outfile,
+    alsoExternal: ['ssh2', 'ssh2/*'],
+    // `flightdeck --version` (main/cli/version.ts).
+    define: { __FLIGHTDECK_VERSION__: JSON.stringify(version) },
+  });
   return { outfile, bytes: result.metafile.outputs[relative(process.cwd(), outfile)]?.bytes };
 }
 

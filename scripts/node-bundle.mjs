@@ -15,10 +15,11 @@ const CJS_SHIM = [
 ].join('\n');
 
 /**
- * Bundles `entry` into one ESM file for Node 20 with the native packages (and `alsoExternal`) left outside.
- * @param {{ entry: string, outfile: string, alsoExternal?: string[] }} options
+ * Bundles `entry` into one ESM file for Node 20 with the native packages (and `alsoExternal`) left outside;
+ * `define` replaces global identifiers with JSON values (esbuild's define).
+ * @param {{ entry: string, outfile: string, alsoExternal?: string[], define?: Record<string, string> }} options
  */
-export function bundleForNode({ entry, outfile, alsoExternal = [] }) {
+export function bundleForNode({ entry, outfile, alsoExternal = [], define = {} }) {
   return build({
     entryPoints: [entry],
     outfile,
@@ -30,6 +31,7 @@ export function bundleForNode({ entry, outfile, alsoExternal = [] }) {
     banner: { js: CJS_SHIM },
     external: [...NATIVE_PACKAGES.flatMap((name) => [name, `${name}/*`]), ...alsoExternal],
     metafile: true,
+    define,
     logLevel: 'warning',
   });
 }

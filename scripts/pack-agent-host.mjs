@@ -2,12 +2,12 @@
 // copied from this checkout's node_modules. Limits: the addons are the ones built here, so the VM needs the same
 // OS (linux), CPU architecture, Node ABI (major version) and a glibc at least as new as this machine's.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildAgentHost, buildBridge } from './build-agent-host.mjs';
+import { buildAgentHost, buildBridge, hostVersion } from './build-agent-host.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const NODE_MODULES = join(ROOT, 'node_modules');
@@ -74,7 +74,8 @@ exec "\${FLIGHTDECK_NODE:-node}" "$here/../agent-host.mjs" "$@"
 
 /** @param {{ entry?: string, outDir?: string }} [options] */
 export async function packAgentHost({ entry, outDir = join(ROOT, 'out') } = {}) {
-  const { version } = readPackage(ROOT);
+  // The daemon's own version names the tarball: the app looks for agent-host-<that version>-linux-*.tar.gz.
+  const version = await hostVersion();
   const name = 'agent-host';
   const base = `${name}-${version}-linux-${process.arch}`;
   const stagingRoot = mkdtempSync(join(tmpdir(), 'flightdeck-pack-'));
@@ -119,7 +120,14 @@ async function assemble({ entry, outDir, name, version, base, staging }) {
 
   mkdirSync(outDir, { recursive: true });
   const tarball = join(outDir, `${base}.tar.gz`);
-  execFileSync('tar', ['-czf', tarball, '--owner=0', '--group=0', '-C', join(staging, '..'), base]);
+  // Written aside and renamed: an app bootstrapping meanwhile reads the previous tarball or this one, never half of one.
+  const partial = `${tarball}.${process.pid}.partial`;
+  try {
+    execFileSync('tar', ['-czf', partial, '--owner=0', '--group=0', '-C', join(staging, '..'), base]);
+    renameSync(partial, tarball);
+  } finally {
+    rmSync(partial, { force: true });
+  }
   return { tarball, nativePackages: built.nativePackages };
 }
 

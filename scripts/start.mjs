@@ -20,7 +20,7 @@ function findElectron() {
   }
 }
 
-buildApp();
+await buildApp();
 const electron = findElectron();
 if (electron.missing) {
   console.warn(

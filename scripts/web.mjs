@@ -1,19 +1,26 @@
 // `npm run web`: build the renderer (electron-vite), bundle the browser-mode server, run it on 127.0.0.1.
 // Arguments after `--` go to the server: --port N, --home DIR.
 import { spawnSync, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { buildForVms } from './build-agent-host.mjs';
 import { bundleForNode } from './node-bundle.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SERVER = resolve(ROOT, 'out/web/server.mjs');
 
-export function buildApp() {
+/**
+ * The app and everything it installs on a VM: without the agent-host bundle and its packed tarball (the addons for
+ * VMs), adding a VM would fail on "nothing to upload".
+ */
+export async function buildApp() {
   const result = spawnSync(process.execPath, [resolve(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
     cwd: ROOT,
     stdio: 'inherit',
   });
   if (result.status !== 0) throw new Error(`electron-vite build failed (exit ${result.status})`);
+  const { tarball } = await buildForVms();
+  console.log(`agent-host for VMs: ${relative(ROOT, tarball)}`);
 }
 
 export async function buildWebServer() {
@@ -32,7 +39,7 @@ export function runWebServer(args) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  buildApp();
+  await buildApp();
   await buildWebServer();
   runWebServer(process.argv.slice(2));
 }

@@ -9,6 +9,7 @@ const STDERR_TAIL_BYTES = 4096;
  */
 export class BridgeTransport extends BaseTransport {
   private stderrTail = '';
+  private endedWith: Error | undefined;
 
   constructor(
     private readonly input: Readable,
@@ -31,8 +32,14 @@ export class BridgeTransport extends BaseTransport {
     return this.stderrTail;
   }
 
+  /** Why the far side ended (exit status and stderr, as the adapter saw it); kept even when we had closed first. */
+  get endError(): Error | undefined {
+    return this.endedWith;
+  }
+
   /** The adapter calls this when the underlying process or channel ended. */
   ended(error?: Error): void {
+    this.endedWith ??= error;
     this.finish(error);
   }
 

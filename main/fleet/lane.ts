@@ -2,7 +2,7 @@ import { hostProtocol, type ClientIdentity, type HelloResult, type HostProtocol 
 import { PROTOCOL_VERSION } from '../../common/protocol/version';
 import { WireError, WireErrorCode, errorMessage } from '../../common/wire/errors';
 import { RpcPeer } from '../../common/wire/peer';
-import { FleetError } from '../ssh/errors';
+import { FleetError, isPermanent } from '../ssh/errors';
 import type { Link } from './link';
 
 /** One bridge stream with the handshake done: an RpcPeer speaking the host protocol. */
@@ -27,6 +27,9 @@ export async function openLane(link: Link, client: ClientIdentity): Promise<Lane
     return { peer, hello, close: () => peer.close() };
   } catch (error) {
     peer.close();
+    // The bridge said why it ended and that a retry cannot help (the daemon it started died at once).
+    const ended = transport.endError;
+    if (ended instanceof FleetError && isPermanent(ended)) throw new FleetError(ended.code, `agent-host on ${link.description}: ${ended.message}`);
     if (error instanceof WireError && error.code === WireErrorCode.VersionMismatch) {
       throw new FleetError('version-mismatch', `agent-host on ${link.description} speaks another protocol version: ${error.message}`);
     }

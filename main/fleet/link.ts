@@ -1,7 +1,11 @@
 import { spawn } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { Emitter, type Unsubscribe } from '../../common/events';
+import { BridgeExitCode } from '../../common/protocol/bridgeExit';
 import type { SshConnection } from '../ssh/connect';
+import { FleetError } from '../ssh/errors';
 import { bridgeCommand, type RemoteLayout } from './bootstrap';
 import type { AgentHostBundle } from './bundle';
 import { execChannel, execCollect } from './remoteExec';
@@ -17,10 +21,28 @@ export interface Link {
   readonly description: string;
 }
 
+/** How long a closed bridge gets to take its last queued bytes and exit before its channel or process is cut. */
+const CLOSE_GRACE_MS = 5_000;
+
 function exitError(what: string, code: number | null, signal: string | null, stderr: string): Error | undefined {
   if (code === 0) return undefined;
+  // Starting it again would fail the same way (the bridge says why): stop retrying until the human acts.
+  if (code === BridgeExitCode.DaemonStartFailed || code === BridgeExitCode.StateDirRefused) {
+    return new FleetError('agent-host-start-failed', stderr.trim().replace(/^agent-host bridge: /, ''));
+  }
   const why = signal ? `signal ${signal}` : `exit ${code}`;
   return new Error(`${what} ended (${why})${stderr.trim() ? `: ${stderr.trim()}` : ''}`);
+}
+
+/**
+ * Ends the bridge's input after what is still queued (ssh2's Channel.close() and a kill both drop writes waiting for
+ * window or pipe space), so the bridge sees EOF and exits; cuts it only if it has not ended within the grace time.
+ */
+function endGracefully(input: Writable, ended: EventEmitter, cut: () => void): void {
+  input.end();
+  const timer = setTimeout(cut, CLOSE_GRACE_MS);
+  timer.unref();
+  ended.once('close', () => clearTimeout(timer));
 }
 
 /** The bridge over SSH exec channels, all on one SSH connection per host. */
@@ -50,7 +72,7 @@ export class SshLink implements Link {
   async openBridge(): Promise<BridgeTransport> {
     const channel = await execChannel(this.connection.client, this.remoteCommand ?? bridgeCommand(this.layout));
     let exit: { code: number | null; signal: string | null } = { code: null, signal: null };
-    const transport = new BridgeTransport(channel, channel, channel.stderr, () => channel.close());
+    const transport = new BridgeTransport(channel, channel, channel.stderr, () => endGracefully(channel, channel, () => channel.close()));
     channel.on('exit', (code: number | null, signal?: string) => {
       exit = { code, signal: signal ?? null };
     });
@@ -103,7 +125,7 @@ export class LocalLink implements Link {
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
     });
     this.children.add(child);
-    const transport = new BridgeTransport(child.stdout, child.stdin, child.stderr, () => child.kill());
+    const transport = new BridgeTransport(child.stdout, child.stdin, child.stderr, () => endGracefully(child.stdin, child, () => child.kill()));
     child.once('error', (error) => transport.ended(error));
     child.once('close', (code, signal) => {
       this.children.delete(child);

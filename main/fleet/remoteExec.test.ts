@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { shellQuote } from './remoteExec';
+import { loginShellCommand, shellQuote } from './remoteExec';
 import { bridgeCommand, remoteLayout } from './bootstrap';
 
 const sh = (script: string): string => execFileSync('sh', ['-c', script], { encoding: 'utf8', env: { ...process.env, HOME: '/home/lead' } });
@@ -33,5 +33,27 @@ describe('shellQuote', () => {
     expect(bridgeCommand(remoteLayout(undefined, '1.2.3', 'node'))).toContain(
       `exec 'node' "$HOME"/'.flightdeck/agent-host/1.2.3/bridge.mjs' --state-dir "$HOME"/'.flightdeck/host'`,
     );
+  });
+});
+
+describe('loginShellCommand', () => {
+  // sshd hands exec commands to the user's login shell; fish and tcsh come from .ci/run's Debian packages.
+  const loginShells = ['sh', 'bash', 'dash', 'fish', 'tcsh', 'csh'];
+  const tricky = `it's "$HOME" \`id\` back\\slash \\\\ \\' !bang !! {a,b} * ~ # ; % ^ tab\tend ~/x $(id) & | < > ( ) [ ]`;
+
+  it.each(loginShells)('reaches sh unchanged through %s, quotes, backslashes and ! included', (shell) => {
+    // fish keeps its config and history under HOME: a throwaway one.
+    const home = mkdtempSync(join(tmpdir(), 'flightdeck-login-shell-'));
+    try {
+      const script = `printf %s ${shellQuote(tricky)}; printf ' [%s]' "$0"`;
+      const output = execFileSync(shell, ['-c', loginShellCommand(script)], { encoding: 'utf8', env: { ...process.env, HOME: home } });
+      expect(output).toBe(`${tricky} [sh]`);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a newline, which csh and sh cannot be given the same way', () => {
+    expect(() => loginShellCommand('echo a\necho b')).toThrow(/newline/);
   });
 });

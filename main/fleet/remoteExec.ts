@@ -1,4 +1,5 @@
 import type { Client, ClientChannel } from 'ssh2';
+import { FleetError } from '../ssh/errors';
 
 /** Single-quotes for POSIX sh; a leading ~/ becomes "$HOME"/ so it still expands. */
 export function shellQuote(value: string): string {
@@ -7,9 +8,42 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-export function execChannel(client: Client, command: string): Promise<ClientChannel> {
+/**
+ * Quotes a word so that sh, bash, fish, csh and tcsh all read it back unchanged. Inside single quotes fish still
+ * treats \\ and \' as escapes and csh expands ! (history): those three go outside the quotes, backslash-escaped,
+ * which every one of these shells reads as the plain character.
+ */
+function anyShellQuote(value: string): string {
+  const parts = value.split(/(['\\!])/).filter((part) => part !== '');
+  return parts.map((part) => (part === "'" || part === '\\' || part === '!' ? `\\${part}` : `'${part}'`)).join('') || "''";
+}
+
+/**
+ * sshd runs an exec command with the user's login shell, which may be fish or csh: hand that shell nothing but
+ * `sh -c '<script>'`, so `script` is always POSIX sh. A newline cannot be quoted the same way in csh and sh, so a
+ * script holding one is refused (generated scripts join their commands with `;`).
+ */
+export function loginShellCommand(script: string): string {
+  if (/[\r\n\0]/.test(script)) throw new FleetError('invalid-host', `a remote command cannot hold a newline or NUL: ${JSON.stringify(script)}`);
+  return `sh -c ${anyShellQuote(script)}`;
+}
+
+/** Opens an exec channel running the POSIX sh `script` (whatever the login shell is). */
+export function execChannel(client: Client, script: string): Promise<ClientChannel> {
+  const command = loginShellCommand(script);
   return new Promise((resolve, reject) => {
-    client.exec(command, (error, channel) => (error ? reject(error) : resolve(channel)));
+    client.exec(command, (error, channel) => {
+      if (!error) return resolve(channel);
+      // ssh2 says "Channel open failure" when sshd refuses the channel itself, typically past its MaxSessions.
+      if (/channel open failure/i.test(error.message)) {
+        reject(
+          new FleetError(
+            'channel-refused',
+            `the SSH server refused to open another session channel (sshd MaxSessions?): ${error.message.replace(/^\(SSH\) /, '')}`,
+          ),
+        );
+      } else reject(error);
+    });
   });
 }
 
@@ -19,9 +53,9 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** Runs a command to completion, optionally feeding stdin, and collects its output. */
-export async function execCollect(client: Client, command: string, stdin?: Buffer): Promise<ExecResult> {
-  const channel = await execChannel(client, command);
+/** Runs a POSIX sh script to completion, optionally feeding stdin, and collects its output. */
+export async function execCollect(client: Client, script: string, stdin?: Buffer): Promise<ExecResult> {
+  const channel = await execChannel(client, script);
   return new Promise((resolve) => {
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];

@@ -80,7 +80,7 @@ describe('the bridge-only entry', { timeout: 120_000 }, () => {
     await stopDaemon(stateDir);
   });
 
-  it('says why on stderr (never on stdout) when the daemon cannot start', async () => {
+  it('says why on stderr (never on stdout) when the daemon cannot start, with the exit code that means "do not retry"', async () => {
     const stateDir = world.hostDir('broken');
     // A directory where the journal database should be: the daemon cannot open it and exits.
     await mkdir(join(stateDir, 'host.db'), { recursive: true });
@@ -90,9 +90,34 @@ describe('the bridge-only entry', { timeout: 120_000 }, () => {
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-    expect(code).toBe(1);
+    expect(code).toBe(4);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^agent-host bridge: could not start the agent-host daemon in .* \(the daemon exited with code 1\); log /);
+  });
+
+  it('makes a daemon that cannot start a permanent failure of the host, with the log tail, and no retry loop', async () => {
+    sshd = await startSshd({ hardened: true });
+    await world.writeSshConfig(sshd.sshConfigEntry('vm'));
+    await writeFile(world.knownHostsPath, `${sshd.knownHostsLine}\n`);
+    for (const name of ['FLIGHTDECK_SSH_CONFIG', 'FLIGHTDECK_KNOWN_HOSTS', 'FLIGHTDECK_AGENT_HOST_NODE_MODULES', 'SSH_AUTH_SOCK']) {
+      process.env[name] = world.env[name];
+    }
+    const hostDir = world.hostDir('vm');
+    await mkdir(join(hostDir, 'host.db'), { recursive: true });
+    const core = FleetCore.open({ home: world.home, clientName: 'fleet-bridge-test' });
+    try {
+      const host = await core.addHost({ name: 'vm', target: 'vm', hostDir });
+      expect(host.state).toBe('failed');
+      expect(host.retryAt).toBeNull();
+      expect(host.error).toMatch(/^agent-host on vm \(.*\): could not start the agent-host daemon in .* \(the daemon exited with code 1\)/);
+      // The tail of the daemon's log: why it could not start.
+      expect(host.error).toContain(`log ${join(hostDir, 'daemon.log')}:\nagent-host: unable to open database file`);
+      const again = await core.connectHost('vm').catch((error: unknown) => error);
+      expect(again).toMatchObject({ code: 'agent-host-start-failed' });
+      expect(core.listHosts()[0]).toMatchObject({ state: 'failed', retryAt: null });
+    } finally {
+      core.close();
+    }
   });
 
   it('is what the app uploads and runs over SSH', async () => {

@@ -15,6 +15,8 @@ describe('agent-host upgrade', { timeout: 180_000 }, () => {
     const oldDir = join(world.dir, 'old-release');
     await mkdir(oldDir);
     await writeFile(join(oldDir, 'agent-host.mjs'), current.replace('HOST_VERSION = "0.1.0"', 'HOST_VERSION = "0.0.9"'));
+    // The build names its version beside the bundle; an old release does the same.
+    await writeFile(join(oldDir, 'version.json'), '{"version":"0.0.9"}\n');
     const old = { FLIGHTDECK_AGENT_HOST_BUNDLE: join(oldDir, 'agent-host.mjs') };
     const hostDir = world.hostDir('vm');
 

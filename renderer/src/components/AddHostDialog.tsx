@@ -25,6 +25,7 @@ export function AddHostDialog() {
   const [identityFile, setIdentityFile] = useState('');
   const [jump, setJump] = useState('');
   const [hostDir, setHostDir] = useState('');
+  const [node, setNode] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -60,6 +61,7 @@ export function AddHostDialog() {
         ...(identityFile.trim() ? { identityFile: identityFile.trim() } : {}),
         ...(jump.trim() ? { jump: jump.trim() } : {}),
         ...(hostDir.trim() ? { hostDir: hostDir.trim() } : {}),
+        ...(node.trim() ? { node: node.trim() } : {}),
       });
       toast('info', host.state === 'connected' ? `Connected to ${host.name}.` : `Added ${host.name} (${host.state}).`);
       close();
@@ -128,6 +130,10 @@ export function AddHostDialog() {
           <label>
             <span>Agent-host directory on the VM</span>
             <input name="hostDir" value={hostDir} onChange={(event) => setHostDir(event.target.value)} placeholder="~/.flightdeck/host" />
+          </label>
+          <label>
+            <span>Node on the VM</span>
+            <input name="node" value={node} onChange={(event) => setNode(event.target.value)} placeholder="node from the VM's PATH (Node.js 20 or newer)" />
           </label>
         </details>
         {error && <p className="form-error" role="alert">{error}</p>}

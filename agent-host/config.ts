@@ -11,6 +11,10 @@ export interface HostConfig {
   highWatermark: number;
   /** A viewer with un-acked output and no ack progress for this long is told it is stalled. */
   stallTimeoutMs: number;
+  /** Ended sessions are removed this long after they ended; 0 keeps them regardless of age. */
+  exitedRetentionAgeMs: number;
+  /** The oldest ended sessions are removed while all ended ones hold more journal bytes than this; 0: no cap. */
+  exitedRetentionBytes: number;
   maxFrameBytes: number;
 }
 
@@ -18,6 +22,8 @@ export const DEFAULTS = {
   retentionBytes: 8 * 1024 * 1024,
   highWatermark: 1024 * 1024,
   stallTimeoutMs: 30_000,
+  exitedRetentionAgeMs: 7 * 24 * 3600 * 1000,
+  exitedRetentionBytes: 256 * 1024 * 1024,
 } as const;
 
 /** Flags every command accepts; `bridge` forwards the tuning ones to the daemon it starts. */
@@ -26,12 +32,22 @@ export const CONFIG_OPTIONS = {
   'retention-bytes': { type: 'string' },
   'high-watermark': { type: 'string' },
   'stall-timeout-ms': { type: 'string' },
+  'exited-retention-age': { type: 'string' },
+  'exited-retention-bytes': { type: 'string' },
   json: { type: 'boolean' },
+  // audit verify: a head (SEQ:HASH) seen before, which the chain must still hold.
+  anchor: { type: 'string' },
   version: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const FORWARDED_FLAGS = ['retention-bytes', 'high-watermark', 'stall-timeout-ms'] as const;
+export const FORWARDED_FLAGS = [
+  'retention-bytes',
+  'high-watermark',
+  'stall-timeout-ms',
+  'exited-retention-age',
+  'exited-retention-bytes',
+] as const;
 
 export type ParsedFlags = ReturnType<typeof parseFlags>;
 
@@ -43,6 +59,25 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+function nonNegativeInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === '0') return 0;
+  return positiveInt(name, raw, fallback);
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "90s", "30m", "12h", "7d"; "0" for no limit. */
+function duration(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === '0') return 0;
+  const match = /^(\d+)([smhd])$/.exec(raw);
+  const value = match ? Number(match[1]) * DURATION_UNITS_MS[match[2]!]! : NaN;
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new Error(`${name} must be a duration such as 90s, 30m, 12h or 7d (or 0 for no limit), got "${raw}"`);
+  }
   return value;
 }
 
@@ -64,6 +99,16 @@ export function resolveConfig(values: ParsedFlags['values'], env: NodeJS.Process
       '--stall-timeout-ms',
       values['stall-timeout-ms'] ?? env.FLIGHTDECK_HOST_STALL_TIMEOUT_MS,
       DEFAULTS.stallTimeoutMs,
+    ),
+    exitedRetentionAgeMs: duration(
+      '--exited-retention-age',
+      values['exited-retention-age'] ?? env.FLIGHTDECK_HOST_EXITED_RETENTION_AGE,
+      DEFAULTS.exitedRetentionAgeMs,
+    ),
+    exitedRetentionBytes: nonNegativeInt(
+      '--exited-retention-bytes',
+      values['exited-retention-bytes'] ?? env.FLIGHTDECK_HOST_EXITED_RETENTION_BYTES,
+      DEFAULTS.exitedRetentionBytes,
     ),
     maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   };

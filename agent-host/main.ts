@@ -4,16 +4,20 @@ import { bridge } from './commands/bridge';
 import { serve } from './commands/serve';
 import { status } from './commands/status';
 import { parseFlags, resolveConfig } from './config';
+import { assertTrustedStateDir } from './stateDirTrust';
 import { HOST_VERSION } from './version';
 
 const USAGE = `usage: agent-host <command> [--state-dir DIR] [options]
   serve           run the daemon (Unix socket 0600 in the state dir)
   bridge          join stdin/stdout to the daemon, starting it if needed
   status [--json] show the daemon and its sessions
-  audit verify    check the audit hash chain
+  audit verify [--anchor SEQ:HASH]  check the audit hash chain (and that it still holds a head seen before)
   --version       print the version
 options: --state-dir DIR (or FLIGHTDECK_HOST_DIR; default ~/.flightdeck/host)
          --retention-bytes N, --high-watermark N, --stall-timeout-ms N (serve and bridge)
+         --exited-retention-age 7d, --exited-retention-bytes N (serve and bridge; 0: no limit)
+A state dir (or a file in it) that is a symbolic link or another user's, or a state dir that group or others
+may write in, is refused: exit 1, naming what is wrong.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -30,10 +34,12 @@ async function main(argv: string[]): Promise<number> {
     case 'bridge':
       return bridge(config, values);
     case 'status':
+      assertTrustedStateDir(config.stateDir);
       return status(config, values.json ?? false);
     case 'audit':
-      if (sub === 'verify') return auditVerify(config, values.json ?? false);
-      break;
+      if (sub !== 'verify') break;
+      assertTrustedStateDir(config.stateDir);
+      return auditVerify(config, values.json ?? false, values.anchor);
     case undefined:
       if (values.help) {
         process.stdout.write(USAGE);

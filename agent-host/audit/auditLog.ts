@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { redactDeep, redactSecrets } from '../../common/security/redact';
 import type { Db } from '../journal/database';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -25,7 +26,8 @@ export interface AuditRecord extends Required<AuditEntry> {
   hash: string;
 }
 
-interface AuditRow {
+/** A row of the audit table, as stored. */
+export interface AuditRow {
   seq: number;
   time: number;
   actor: string;
@@ -82,7 +84,11 @@ export class AuditLog {
     this.setHead = db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)");
   }
 
+  /** Secret shapes in target, reason and data are replaced by markers before the record is hashed and stored. */
   append(entry: AuditEntry): AuditRecord {
+    const target = redactSecrets(entry.target);
+    const reason = entry.reason == null ? null : redactSecrets(entry.reason);
+    const data = redactDeep(entry.data ?? {});
     return this.db.transaction(() => {
       const previous = this.last.get() as { seq: number; hash: string } | undefined;
       const row: Omit<AuditRow, 'hash'> = {
@@ -90,10 +96,10 @@ export class AuditLog {
         time: Date.now(),
         actor: entry.actor,
         action: entry.action,
-        target: entry.target,
-        reason: entry.reason ?? null,
+        target,
+        reason,
         outcome: entry.outcome,
-        data: canonicalJson(entry.data ?? {}),
+        data: canonicalJson(data),
         prev_hash: previous?.hash ?? GENESIS_HASH,
       };
       const hash = recordHash(row);
@@ -107,7 +113,7 @@ export class AuditLog {
         target: row.target,
         reason: row.reason,
         outcome: entry.outcome,
-        data: entry.data ?? {},
+        data,
         prevHash: row.prev_hash,
         hash,
       };

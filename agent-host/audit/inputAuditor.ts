@@ -19,6 +19,12 @@ interface Burst {
 }
 
 /**
+ * Whether these bytes are typed hidden (at a password prompt). A function is asked only while the burst is
+ * not hidden yet: once any part of a burst was typed hidden, the whole burst is recorded without its text.
+ */
+export type HiddenTyping = boolean | (() => boolean);
+
+/**
  * Coalesces a human's keystrokes into bursts (per client and session) and records each burst as one
  * audit record: flushed after a quiet spell or once it grows past maxBytes, and on disconnect.
  */
@@ -41,16 +47,16 @@ export class InputAuditor {
     client: Record<string, unknown>,
     sessionId: string,
     data: Uint8Array,
-    hidden = false,
+    hidden: HiddenTyping = false,
   ): void {
     const key = `${connectionId}\u0000${sessionId}`;
     let burst = this.bursts.get(key);
     if (burst) clearTimeout(burst.timer);
     else {
-      burst = { actor, sessionId, client, decoder: new TextDecoder(), text: '', hidden, bytes: 0, firstAt: Date.now(), timer: undefined! };
+      burst = { actor, sessionId, client, decoder: new TextDecoder(), text: '', hidden: false, bytes: 0, firstAt: Date.now(), timer: undefined! };
       this.bursts.set(key, burst);
     }
-    burst.hidden ||= hidden;
+    burst.hidden ||= typeof hidden === 'function' ? hidden() : hidden;
     burst.text += burst.decoder.decode(data, { stream: true });
     burst.bytes += data.length;
     if (burst.bytes >= this.maxBytes) return this.flush(key);
@@ -68,7 +74,6 @@ export class InputAuditor {
   private flush(key: string): void {
     const burst = this.bursts.get(key);
     if (!burst) return;
-    this.bursts.delete(key);
     clearTimeout(burst.timer);
     burst.text += burst.decoder.decode();
     this.audit.append({
@@ -80,5 +85,7 @@ export class InputAuditor {
         ? { ...burst.client, bytes: burst.bytes, hidden: true, startedAt: burst.firstAt }
         : { ...burst.client, bytes: burst.bytes, text: burst.text, startedAt: burst.firstAt },
     });
+    // Only once it is written: a burst whose record failed is tried again by the daemon's final flushAll.
+    this.bursts.delete(key);
   }
 }

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { FORWARDED_FLAGS, statePaths, type HostConfig, type ParsedFlags } from '../config';
+import { BridgeExitCode } from '../../common/protocol/bridgeExit';
+import { assertTrustedStateDir, prepareStateDir, UntrustedStateDirError } from '../stateDirTrust';
 
 const START_DEADLINE_MS = 10_000;
 const POLL_MS = 25;
@@ -30,17 +32,30 @@ export function tryConnect(socketPath: string): Promise<Socket | null> {
  */
 export async function runSocketBridge(config: HostConfig, flags: ParsedFlags['values'], daemonEntry: string): Promise<number> {
   const paths = statePaths(config.stateDir);
-  const socket = (await tryConnect(paths.socket)) ?? (await startDaemon(config, flags, daemonEntry));
-  if (typeof socket === 'string') {
-    process.stderr.write(`agent-host bridge: ${socket}\n`);
-    return 1;
+  let socket: Awaited<ReturnType<typeof startDaemon>>;
+  try {
+    assertTrustedStateDir(config.stateDir);
+    socket = (await tryConnect(paths.socket)) ?? (await startDaemon(config, flags, daemonEntry));
+  } catch (error) {
+    if (!(error instanceof UntrustedStateDirError)) throw error;
+    process.stderr.write(`agent-host bridge: ${error.message}\n`);
+    return BridgeExitCode.StateDirRefused;
+  }
+  if ('failure' in socket) {
+    process.stderr.write(`agent-host bridge: ${socket.failure}\n`);
+    // A daemon that exited at once would exit again: the client stops retrying. One merely slow to answer exits 1.
+    return socket.daemonExited ? BridgeExitCode.DaemonStartFailed : 1;
   }
   return pipe(socket);
 }
 
-async function startDaemon(config: HostConfig, flags: ParsedFlags['values'], daemonEntry: string): Promise<Socket | string> {
+async function startDaemon(
+  config: HostConfig,
+  flags: ParsedFlags['values'],
+  daemonEntry: string,
+): Promise<Socket | { failure: string; daemonExited: boolean }> {
   const paths = statePaths(config.stateDir);
-  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  prepareStateDir(config.stateDir);
   const forwarded = FORWARDED_FLAGS.flatMap((name) => (flags[name] === undefined ? [] : [`--${name}`, String(flags[name])]));
   const log = openSync(paths.log, 'a', 0o600);
   const child = spawn(process.execPath, [daemonEntry, 'serve', '--state-dir', config.stateDir, ...forwarded], {
@@ -62,7 +77,10 @@ async function startDaemon(config: HostConfig, flags: ParsedFlags['values'], dae
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   const why = exitCode !== null ? `the daemon exited with code ${exitCode}` : `no answer within ${START_DEADLINE_MS} ms`;
-  return `could not start the agent-host daemon in ${config.stateDir} (${why}); log ${paths.log}:\n${logTail(paths.log)}`;
+  return {
+    failure: `could not start the agent-host daemon in ${config.stateDir} (${why}); log ${paths.log}:\n${logTail(paths.log)}`,
+    daemonExited: exitCode !== null && exitCode !== ALREADY_RUNNING,
+  };
 }
 
 function logTail(path: string): string {

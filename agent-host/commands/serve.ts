@@ -2,8 +2,14 @@ import type { HostConfig } from '../config';
 import { AlreadyRunningError } from '../daemon/daemonLock';
 import { Daemon } from '../daemon/daemon';
 
-/** `agent-host serve`: runs the daemon in the foreground until signalled or asked to shut down. */
+/**
+ * `agent-host serve`: runs the daemon in the foreground until signalled or asked to shut down. Exit 0 after a
+ * requested stop, 1 after a fault that made it stop (a database error), 3 when another daemon holds the lock.
+ */
 export async function serve(config: HostConfig): Promise<number> {
+  // A foreground daemon whose terminal or SSH session went away has nowhere to log; logging the failure to
+  // log would only fail again (and did, in a loop that kept the daemon from ever stopping).
+  process.stderr.on('error', () => {});
   let daemon: Daemon;
   try {
     daemon = await Daemon.start(config);
@@ -18,8 +24,8 @@ export async function serve(config: HostConfig): Promise<number> {
   process.on('SIGINT', () => void daemon.stop('SIGINT'));
   // Started from a bridge, the daemon outlives the SSH session that started it.
   process.on('SIGHUP', () => daemon.log('ignoring SIGHUP'));
-  // One bad request must not take every session down; the error is logged and the daemon carries on.
-  process.on('uncaughtException', (error) => daemon.log(`uncaught: ${error.stack ?? error.message}`));
+  // Errors thrown from timers and callbacks (and unhandled rejections): the daemon decides by kind (Daemon.fault).
+  process.on('uncaughtException', (error) => daemon.fault(error, 'an uncaught exception'));
   await daemon.stopped;
-  return 0;
+  return daemon.failed ? 1 : 0;
 }

@@ -59,6 +59,12 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
 `;
 
+/**
+ * The WAL is cut back to this size whenever it starts over after a checkpoint. Without it, a WAL that grew while a
+ * slow reader held checkpoints back (a burst of output, a long replay) keeps its largest size on disk forever.
+ */
+export const JOURNAL_SIZE_LIMIT = 32 * 1024 * 1024;
+
 export function openDatabase(path: string, options: { readonly?: boolean } = {}): Db {
   const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   if (!options.readonly) {
@@ -68,6 +74,7 @@ export function openDatabase(path: string, options: { readonly?: boolean } = {})
     db.pragma('journal_mode = WAL');
     // WAL + NORMAL: a crash of the daemon loses nothing committed; only an OS crash may lose the last commits.
     db.pragma('synchronous = NORMAL');
+    db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
     db.exec(SCHEMA);
   }
   db.pragma('busy_timeout = 5000');

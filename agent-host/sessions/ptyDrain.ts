@@ -1,17 +1,12 @@
 import { closeSync, constants, openSync } from 'node:fs';
-import type { Readable } from 'node:stream';
 import type { IPty } from 'node-pty';
+import { masterReadStream, ptsPath } from './nodePtyInternals';
 
 /** Output must have stopped this long after the child exited before the PTY is let go. */
 const QUIET_MS = 100;
 const CHECK_EVERY_MS = 25;
 /** A PTY that keeps producing after its child exited (a background process) is let go after this. */
 const DEADLINE_MS = 5000;
-
-interface PtyInternals {
-  _socket?: Readable;
-  _pty?: string;
-}
 
 /**
  * Makes sure every byte a child printed is read before node-pty reports its exit. Two node-pty habits
@@ -21,13 +16,12 @@ interface PtyInternals {
  * has arrived for QUIET_MS after the exit, the fd is closed and node-pty's normal EIO path runs.
  */
 export function drainBeforeExit(terminal: IPty): void {
-  const internals = terminal as unknown as PtyInternals;
-  const socket = internals._socket;
-  if (!socket || typeof socket.destroy !== 'function' || !internals._pty) return;
+  const socket = masterReadStream(terminal);
   let slave: number | undefined;
   try {
-    slave = openSync(internals._pty, constants.O_RDWR | constants.O_NOCTTY);
+    slave = openSync(ptsPath(terminal), constants.O_RDWR | constants.O_NOCTTY);
   } catch {
+    // The PTY is already gone: node-pty ends the stream as it would without us.
     return;
   }
   const release = () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { homedir } from 'node:os';
-import { Emitter } from '../../common/events';
+import { Emitter, type ListenerErrorHandler } from '../../common/events';
 import type { SessionEvent, StartSessionParams } from '../../common/protocol/methods';
 import type { SessionInfo } from '../../common/protocol/session';
 import { WireError, WireErrorCode } from '../../common/wire/errors';
@@ -9,6 +9,7 @@ import type { AuditLog } from '../audit/auditLog';
 import type { Journal } from '../journal/journal';
 import { detectorFor } from '../status/detector';
 import type { Viewer } from '../viewers/viewer';
+import { expiredSessions, retainedBytes, type ExitedRetention } from './exitedRetention';
 import { resolveCommand, resolveCwd } from './resolveCommand';
 import { Session, type SessionLimits } from './session';
 
@@ -17,6 +18,13 @@ type ParsedStart = z.output<typeof StartSessionParams>;
 export interface Actor {
   actor: string;
   data: Record<string, unknown>;
+}
+
+export interface SessionManagerOptions {
+  limits: SessionLimits;
+  exitedRetention: ExitedRetention;
+  /** Where errors thrown by event listeners (of the manager and of each session) go. */
+  onListenerError?: ListenerErrorHandler;
 }
 
 // The daemon may have been started from an SSH session long gone: its connection details would mislead.
@@ -28,21 +36,27 @@ function newSessionId(): string {
 
 /** Every session the daemon knows, running or kept for its output; broadcasts their events. */
 export class SessionManager {
-  readonly events = new Emitter<SessionEvent>();
-  readonly laggingViewers = new Emitter<Viewer>();
+  readonly events: Emitter<SessionEvent>;
+  readonly laggingViewers: Emitter<Viewer>;
   private readonly sessions = new Map<string, Session>();
+  private readonly limits: SessionLimits;
+  private shutDown = false;
 
   constructor(
     private readonly journal: Journal,
     private readonly audit: AuditLog,
-    private readonly limits: SessionLimits,
-  ) {}
+    private readonly options: SessionManagerOptions,
+  ) {
+    this.limits = options.limits;
+    this.events = new Emitter({ name: 'session manager events', onListenerError: options.onListenerError });
+    this.laggingViewers = new Emitter({ name: 'session manager lagging viewers', onListenerError: options.onListenerError });
+  }
 
   /** Loads the journal's sessions; those that were running died with the previous daemon. */
   restore(): SessionInfo[] {
     const interrupted: SessionInfo[] = [];
     for (const info of this.journal.sessions()) {
-      const session = Session.restore(info, this.journal, this.limits);
+      const session = Session.restore(info, this.journal, this.limits, this.options.onListenerError);
       if (!session.ended) {
         session.markInterrupted();
         interrupted.push(session.snapshotInfo());
@@ -97,7 +111,8 @@ export class SessionManager {
     };
     let session: Session;
     try {
-      session = Session.spawn(info, { file, args: params.args, cwd, env }, this.journal, this.limits, detectorFor(params.labels?.agentKind));
+      const spec = { file, args: params.args, cwd, env };
+      session = Session.spawn(info, spec, this.journal, this.limits, detectorFor(params.labels?.agentKind), this.options.onListenerError);
     } catch (error) {
       this.audit.append({ ...audit, outcome: 'error', data: { ...by.data, command: params.command, error: String(error) } });
       throw new WireError(WireErrorCode.SpawnFailed, `could not start ${params.command}: ${String(error)}`, { command: params.command });
@@ -134,7 +149,7 @@ export class SessionManager {
     session.kill();
   }
 
-  remove(id: string, by: Actor): void {
+  remove(id: string, by: Actor, reason?: string): void {
     const session = this.get(id);
     if (!session.ended) {
       throw new WireError(WireErrorCode.InvalidRequest, `session ${id} is still running; kill it first`, { sessionId: id });
@@ -143,8 +158,22 @@ export class SessionManager {
     session.dispose();
     this.sessions.delete(id);
     this.journal.removeSession(id);
-    this.audit.append({ actor: by.actor, action: 'session.remove', target: `session:${id}`, outcome: 'ok', data: by.data });
+    this.audit.append({ actor: by.actor, action: 'session.remove', target: `session:${id}`, reason, outcome: 'ok', data: by.data });
     this.events.emit({ type: 'removed', session: info });
+  }
+
+  /**
+   * Applies the retention of ended sessions (too old, or over the total size kept): each one removed is
+   * audited as the host's action with the rule that removed it, and viewers get the 'removed' event.
+   */
+  removeExpired(now = Date.now()): number {
+    if (this.shutDown) return 0;
+    const expired = expiredSessions(this.list(), this.options.exitedRetention, now);
+    for (const { session, reason } of expired) {
+      const by = { actor: 'host', data: { rule: 'exited-retention', endedAt: session.endedAt, bytes: retainedBytes(session) } };
+      this.remove(session.id, by, reason);
+    }
+    return expired.length;
   }
 
   /** Saves every live screen so a restart shows it. */
@@ -152,9 +181,22 @@ export class SessionManager {
     await Promise.all(this.all().map((session) => session.persistScreen()));
   }
 
+  /** The daemon stops: programs get SIGHUP (the next daemon shows them as interrupted) and nothing more is journaled. */
+  shutdown(): void {
+    this.shutDown = true;
+    for (const session of this.all()) {
+      session.kill();
+      session.dispose();
+    }
+  }
+
   private track(session: Session): void {
     this.sessions.set(session.id, session);
-    session.events.on((type) => this.events.emit({ type, session: session.snapshotInfo() }));
+    session.events.on((type) => {
+      this.events.emit({ type, session: session.snapshotInfo() });
+      // After everyone heard of the exit: it may push the oldest ended session over the size kept.
+      if (type === 'exited') setImmediate(() => this.removeExpired());
+    });
     session.laggingViewers.on((viewer) => this.laggingViewers.emit(viewer));
   }
 }

@@ -77,3 +77,16 @@ export async function sessionSend(ctx: CliContext, argv: string[]): Promise<void
   const { lane, session } = await resolveSession(ctx, positionals[0]);
   await lane.peer.request('session.input', { sessionId: session.id, data: positionals[1]! + (values.enter ? '\r' : '') });
 }
+
+/** Removes an ended session and its journal from its host; a running one is refused (kill it first). */
+export async function sessionRemove(ctx: CliContext, argv: string[]): Promise<void> {
+  if (argv.length !== 1) throw new UsageError('usage: flightdeck session remove HOST/SESSION');
+  const { host, lane, session } = await resolveSession(ctx, argv[0]);
+  const ref = `${host}/${session.id}`;
+  if (session.status !== 'exited' && session.status !== 'interrupted') {
+    throw new Error(`${ref} is still running (${session.status}); only ended sessions can be removed: flightdeck session kill ${ref} first`);
+  }
+  await lane.peer.request('session.remove', { sessionId: session.id });
+  if (ctx.json) printJson({ removed: ref });
+  else print(`removed ${ref}`);
+}

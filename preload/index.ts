@@ -9,6 +9,7 @@ const CHANNELS: BridgeChannels = {
   notify: 'flightdeck:notify',
   output: 'flightdeck:output',
   input: 'flightdeck:input',
+  reply: 'flightdeck:reply',
   ack: 'flightdeck:ack',
 };
 
@@ -59,6 +60,9 @@ const bridge: AppClient = {
   },
   sendInput(key, data) {
     ipcRenderer.send(CHANNELS.input, key, data);
+  },
+  sendReply(key, data) {
+    ipcRenderer.send(CHANNELS.reply, key, data);
   },
   ack(key, offset) {
     ipcRenderer.send(CHANNELS.ack, key, offset);

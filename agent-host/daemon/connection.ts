@@ -5,15 +5,18 @@ import { WireError, WireErrorCode } from '../../common/wire/errors';
 import { RpcPeer } from '../../common/wire/peer';
 import type { HostConfig } from '../config';
 import type { AuditLog } from '../audit/auditLog';
+import type { AuditReader } from '../audit/auditReader';
+import { isTerminalReply } from '../../common/terminal/replies';
 import type { InputAuditor } from '../audit/inputAuditor';
 import type { Actor, SessionManager } from '../sessions/sessionManager';
 import type { Session } from '../sessions/session';
 import { HOST_VERSION } from '../version';
+import type { InputHolders } from '../viewers/inputHolders';
 import { Viewer, type ViewerSink } from '../viewers/viewer';
 import { encodeOutputFrameHeader } from '../../common/wire/frame';
 import type { SocketTransport } from '../wire/socketTransport';
 
-export const CAPABILITIES = ['sessions', 'binary-input', 'flow-control', 'snapshots', 'audit'];
+export const CAPABILITIES = ['sessions', 'binary-input', 'flow-control', 'snapshots', 'audit', 'streams', 'replies', 'rpc-parts', 'audit-anchors'];
 
 /** What a connection needs from the daemon around it. */
 export interface HostContext {
@@ -22,7 +25,9 @@ export interface HostContext {
   readonly startedAt: number;
   readonly sessions: SessionManager;
   readonly audit: AuditLog;
+  readonly auditReader: AuditReader;
   readonly inputAuditor: InputAuditor;
+  readonly inputHolders: InputHolders;
   connections(): readonly ClientConnection[];
   /** Stops the daemon once the current reply is out. */
   shutdown(): void;
@@ -39,6 +44,7 @@ export class ClientConnection implements ViewerSink {
   private identity: ClientIdentity | undefined;
   /** Who said hello with another protocol version: they may only look (session.list) and upgrade (host.shutdown). */
   private outdatedIdentity: ClientIdentity | undefined;
+  /** By stream id: one client may view a session several times (the app multiplexes its windows). */
   private readonly viewers = new Map<string, Viewer>();
   private drainWaiters: (() => void)[] = [];
 
@@ -55,6 +61,7 @@ export class ClientConnection implements ViewerSink {
     });
     this.peer.onProtocolError((error) => host.log(`client ${clientId}: ${error.message}`));
     this.peer.onInput((frame) => this.binaryInput(frame.sessionId, frame.data));
+    this.peer.onReply((frame) => this.terminalReply(frame.sessionId, frame.data));
     this.peer.onAck((frame) => this.viewers.get(frame.sessionId)?.ack(frame.offset));
     this.registerHandlers();
   }
@@ -78,8 +85,8 @@ export class ClientConnection implements ViewerSink {
     this.host.inputAuditor.flushAll(this.clientId);
   }
 
-  sendOutput(sessionId: string, offset: number, data: Uint8Array): boolean {
-    return this.transport.writeParts([encodeOutputFrameHeader(sessionId, offset, data.length), data]);
+  sendOutput(streamId: string, offset: number, data: Uint8Array): boolean {
+    return this.transport.writeParts([encodeOutputFrameHeader(streamId, offset, data.length), data]);
   }
 
   onceDrained(callback: () => void): void {
@@ -100,23 +107,23 @@ export class ClientConnection implements ViewerSink {
 
   /** Ends this client's view of a session from the host side. */
   dropViewer(viewer: Viewer, reason: 'fell-behind' | 'removed'): void {
-    if (this.viewers.get(viewer.sessionId) !== viewer) return;
-    this.viewers.delete(viewer.sessionId);
+    if (!this.ownsViewer(viewer)) return;
+    this.viewers.delete(viewer.streamId);
     this.detachFromSession(viewer);
-    this.peer.notify('session.detached', { sessionId: viewer.sessionId, reason });
+    this.peer.notify('session.detached', { sessionId: viewer.sessionId, streamId: viewer.streamId, reason });
   }
 
   dropViewerOf(sessionId: string): void {
-    const viewer = this.viewers.get(sessionId);
-    if (viewer) this.dropViewer(viewer, 'removed');
+    for (const viewer of [...this.viewers.values()]) if (viewer.sessionId === sessionId) this.dropViewer(viewer, 'removed');
   }
 
   ownsViewer(viewer: Viewer): boolean {
-    return this.viewers.get(viewer.sessionId) === viewer;
+    return this.viewers.get(viewer.streamId) === viewer;
   }
 
   private detachFromSession(viewer: Viewer): void {
     viewer.close();
+    this.host.inputHolders.detached(viewer);
     try {
       this.host.sessions.get(viewer.sessionId).removeViewer(viewer);
     } catch {
@@ -132,13 +139,29 @@ export class ClientConnection implements ViewerSink {
     };
   }
 
-  private binaryInput(sessionId: string, data: Uint8Array): void {
+  /** INPUT names a stream this client attached, or a session it types into without viewing it. */
+  private binaryInput(streamId: string, data: Uint8Array): void {
     if (!this.identity) return this.host.log(`client ${this.clientId}: INPUT before host.hello ignored`);
+    const viewer = this.viewers.get(streamId);
     try {
-      this.typeInto(sessionId, data);
+      this.typeInto(viewer?.sessionId ?? streamId, data);
+      if (viewer) this.host.inputHolders.typed(viewer);
     } catch (error) {
-      this.host.log(`client ${this.clientId}: INPUT for ${sessionId} refused: ${String(error)}`);
+      this.host.log(`client ${this.clientId}: INPUT for ${streamId} refused: ${String(error)}`);
     }
+  }
+
+  /**
+   * A terminal's automatic answer to a query. Only the viewer holding input answers (else every attached terminal
+   * would), and it is not audited as typing — so anything that is not shaped like a reply is refused, never typed.
+   */
+  private terminalReply(streamId: string, data: Uint8Array): void {
+    const viewer = this.viewers.get(streamId);
+    if (!this.identity || !viewer) return this.host.log(`client ${this.clientId}: REPLY for ${streamId}, which it does not view, ignored`);
+    if (!isTerminalReply(data)) return this.host.log(`client ${this.clientId}: REPLY for ${streamId} is not a terminal reply; ignored`);
+    if (this.host.inputHolders.holder(viewer.sessionId) !== viewer) return;
+    const session = this.host.sessions.get(viewer.sessionId);
+    if (session.running && session.snapshotInfo().inputAllowed) session.write(data);
   }
 
   private typeInto(sessionId: string, data: Uint8Array): void {
@@ -148,7 +171,8 @@ export class ClientConnection implements ViewerSink {
     }
     if (!session.running) throw new WireError(WireErrorCode.SessionExited, `session ${sessionId} has ended`, { sessionId });
     const { actor, data: client } = this.actor();
-    this.host.inputAuditor.record(this.clientId, actor, client, sessionId, data, session.typingHidden);
+    // Decided from the terminal's modes now, before these bytes reach it: a prompt shown a moment ago counts.
+    this.host.inputAuditor.record(this.clientId, actor, client, sessionId, data, () => session.isTypingHidden());
     session.write(data);
   }
 
@@ -186,6 +210,7 @@ export class ClientConnection implements ViewerSink {
         stateDir: host.config.stateDir,
         capabilities: CAPABILITIES,
         highWatermark: host.config.highWatermark,
+        auditHead: host.auditReader.head(),
       };
     });
     peer.handle('host.stats', () => guarded(() => this.stats()));
@@ -207,16 +232,20 @@ export class ClientConnection implements ViewerSink {
     );
     peer.handle('session.list', () => versionStable(() => ({ sessions: host.sessions.list() })));
     peer.handle('session.start', (params) => guarded(() => ({ session: host.sessions.start(params, this.actor()).snapshotInfo() })));
-    peer.handle('session.attach', (params) => guarded(() => this.attach(params.sessionId, params.fromOffset)));
-    peer.handle('session.detach', ({ sessionId }) =>
+    peer.handle('session.attach', (params) => guarded(() => this.attach(params.sessionId, params.fromOffset, params.streamId ?? params.sessionId)));
+    peer.handle('session.detach', ({ sessionId, streamId = sessionId }) =>
       guarded(() => {
-        const viewer = this.viewers.get(sessionId);
-        if (!viewer) throw new WireError(WireErrorCode.NotAttached, `not attached to session ${sessionId}`, { sessionId });
-        this.viewers.delete(sessionId);
+        const viewer = this.viewers.get(streamId);
+        if (!viewer || viewer.sessionId !== sessionId) {
+          throw new WireError(WireErrorCode.NotAttached, `not attached to session ${sessionId} as ${streamId}`, { sessionId, streamId });
+        }
+        this.viewers.delete(streamId);
         this.detachFromSession(viewer);
         return {};
       }),
     );
+    peer.handle('audit.verify', ({ anchor }) => guarded(() => host.auditReader.verify(anchor)));
+    peer.handle('audit.hashAt', ({ seq }) => guarded(() => ({ hash: host.auditReader.hashAt(seq) })));
     peer.handle('session.input', ({ sessionId, data }) =>
       guarded(() => {
         this.typeInto(sessionId, new TextEncoder().encode(data));
@@ -252,7 +281,7 @@ export class ClientConnection implements ViewerSink {
     );
   }
 
-  private async attach(sessionId: string, fromOffset: number | null) {
+  private async attach(sessionId: string, fromOffset: number | null, streamId: string) {
     const session = this.host.sessions.get(sessionId);
     if (fromOffset !== null && fromOffset > session.endOffset) {
       throw new WireError(
@@ -261,10 +290,10 @@ export class ClientConnection implements ViewerSink {
         { sessionId, endOffset: session.endOffset },
       );
     }
-    const previous = this.viewers.get(sessionId);
+    const previous = this.viewers.get(streamId);
     if (previous) {
-      this.viewers.delete(sessionId);
-      session.removeViewer(previous);
+      this.viewers.delete(streamId);
+      this.detachFromSession(previous);
     }
     let snapshot = null;
     let streamFrom: number;
@@ -278,12 +307,13 @@ export class ClientConnection implements ViewerSink {
       streamFrom = fromOffset;
     }
     if (this.closed) throw new WireError(WireErrorCode.InternalError, 'connection closed during attach');
-    const viewer = new Viewer(session, this, this.host.config, streamFrom);
-    this.viewers.set(sessionId, viewer);
+    const viewer = new Viewer(session, this, this.host.config, streamFrom, streamId);
+    this.viewers.set(streamId, viewer);
     session.addViewer(viewer);
+    this.host.inputHolders.attached(viewer);
     // The reply goes out first (the peer writes it when this promise settles); output follows it.
     setImmediate(() => viewer.pump());
-    return { session: session.snapshotInfo(), snapshot, streamFrom };
+    return { session: session.snapshotInfo(), snapshot, streamFrom, streamId };
   }
 
   private stats(): HostStats {

@@ -1,17 +1,23 @@
+import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { AuditLog } from '../audit/auditLog';
+import { AuditReader } from '../audit/auditReader';
 import { InputAuditor } from '../audit/inputAuditor';
 import { statePaths, type HostConfig } from '../config';
 import { integrityCheck, metaValue, openDatabase, type Db } from '../journal/database';
 import { Journal } from '../journal/journal';
 import { SessionManager } from '../sessions/sessionManager';
+import { prepareStateDir } from '../stateDirTrust';
+import { InputHolders } from '../viewers/inputHolders';
 import { SocketTransport } from '../wire/socketTransport';
 import { ClientConnection, type HostContext } from './connection';
 import { DaemonLock } from './daemonLock';
 
 const MAX_UNREAD_BYTES = 64 * 1024 * 1024;
+/** How often the retention of ended sessions is applied (also at start and after each exit). */
+const EXITED_RETENTION_EVERY_MS = 60_000;
 
 /** The agent-host daemon: one per user per machine, reached only through its 0600 Unix socket. */
 export class Daemon implements HostContext {
@@ -19,12 +25,17 @@ export class Daemon implements HostContext {
   readonly hostId: string;
   readonly sessions: SessionManager;
   readonly audit: AuditLog;
+  readonly auditReader: AuditReader;
+  readonly inputHolders = new InputHolders();
   readonly inputAuditor: InputAuditor;
   private readonly clients = new Set<ClientConnection>();
   private server: Server | undefined;
   private nextClient = 1;
   private readonly watchdog: ReturnType<typeof setInterval>;
+  private readonly retentionTimer: ReturnType<typeof setInterval>;
   private stopping = false;
+  /** Why the daemon had to stop, if it did not stop by request. */
+  private failure: string | undefined;
   private resolveStopped!: () => void;
   /** Settles once the daemon has released everything; the process may exit then. */
   readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
@@ -36,8 +47,13 @@ export class Daemon implements HostContext {
   ) {
     this.hostId = metaValue(db, 'host_id', () => randomUUID());
     this.audit = new AuditLog(db);
+    this.auditReader = new AuditReader(db);
     this.inputAuditor = new InputAuditor(this.audit);
-    this.sessions = new SessionManager(new Journal(db), this.audit, { retentionBytes: config.retentionBytes });
+    this.sessions = new SessionManager(new Journal(db), this.audit, {
+      limits: { retentionBytes: config.retentionBytes },
+      exitedRetention: { maxAgeMs: config.exitedRetentionAgeMs, maxTotalBytes: config.exitedRetentionBytes },
+      onListenerError: (error, emitter) => this.fault(error, `a listener of ${emitter}`),
+    });
     this.sessions.events.on((event) => {
       for (const client of this.clients) if (client.ready) client.peer.notify('session.event', event);
     });
@@ -46,6 +62,8 @@ export class Daemon implements HostContext {
     });
     this.watchdog = setInterval(() => this.dropClientsNotReading(), 1000);
     this.watchdog.unref();
+    this.retentionTimer = setInterval(() => this.sessions.removeExpired(), EXITED_RETENTION_EVERY_MS);
+    this.retentionTimer.unref();
     this.sessions.events.on((event) => {
       if (event.type !== 'removed') return;
       for (const client of this.clients) client.dropViewerOf(event.session.id);
@@ -55,7 +73,7 @@ export class Daemon implements HostContext {
   static async start(config: HostConfig): Promise<Daemon> {
     // Journal, audit and log hold terminal output: readable by this user only.
     process.umask(0o077);
-    mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+    prepareStateDir(config.stateDir);
     chmodSync(config.stateDir, 0o700);
     const paths = statePaths(config.stateDir);
     const lock = DaemonLock.acquire(paths.lock, paths.pid);
@@ -64,6 +82,8 @@ export class Daemon implements HostContext {
     daemon.log(`starting agent-host pid ${process.pid} in ${config.stateDir}; journal integrity: ${integrityCheck(db)}`);
     const interrupted = daemon.sessions.restore();
     if (interrupted.length > 0) daemon.log(`marked ${interrupted.length} session(s) interrupted`);
+    const expired = daemon.sessions.removeExpired();
+    if (expired > 0) daemon.log(`removed ${expired} ended session(s) past their retention (audited)`);
     await daemon.listen(paths.socket);
     return daemon;
   }
@@ -81,24 +101,50 @@ export class Daemon implements HostContext {
     setTimeout(() => void this.stop('shutdown requested'), 50);
   }
 
+  /** Why the daemon stopped on its own (a fault), or undefined when it was asked to. */
+  get failed(): string | undefined {
+    return this.failure;
+  }
+
+  /**
+   * An error nobody caught (thrown from a timer or an event listener), decided by its kind. A SQLite error
+   * means a write to the journal or the audit was lost, so neither can be trusted from here on: save what
+   * can be saved and stop (the next daemon marks the sessions interrupted). Anything else hit one request or
+   * one listener: logged with its stack, and the daemon carries on serving everyone else.
+   */
+  fault(error: unknown, where: string): void {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    if (!(error instanceof Database.SqliteError)) return this.log(`${where} threw (carrying on): ${detail}`);
+    this.log(`${where} threw a database error; the journal cannot be trusted any more, stopping: ${detail}`);
+    this.failure ??= `database error: ${error instanceof Error ? error.message : String(error)}`;
+    void this.stop(this.failure);
+  }
+
   async stop(reason: string): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.watchdog);
+    clearInterval(this.retentionTimer);
     this.log(`stopping: ${reason}`);
     this.server?.close();
-    this.inputAuditor.flushAll();
-    await this.sessions.persistScreens();
-    for (const session of this.sessions.all()) {
-      session.kill();
-      // Its exit will not be recorded: the next daemon marks it interrupted.
-      session.dispose();
-    }
+    // Each step on its own: after a database fault the first may fail, the rest must still run.
+    this.attempt('flush typing to the audit', () => this.inputAuditor.flushAll());
+    await this.sessions.persistScreens().catch((error: unknown) => this.log(`could not save screens: ${String(error)}`));
+    // Programs get SIGHUP; their exit will not be recorded: the next daemon marks them interrupted.
+    this.attempt('stop sessions', () => this.sessions.shutdown());
     for (const client of this.clients) client.peer.close();
-    rmSync(statePaths(this.config.stateDir).socket, { force: true });
-    this.db.close();
+    this.attempt('remove the socket', () => rmSync(statePaths(this.config.stateDir).socket, { force: true }));
+    this.attempt('close the database', () => this.db.close());
     this.lock.release();
     this.resolveStopped();
+  }
+
+  private attempt(what: string, step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      this.log(`stopping: could not ${what}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   private listen(socketPath: string): Promise<void> {

@@ -18,7 +18,7 @@ export interface ViewerSource {
 export interface ViewerSink {
   readonly clientId: string;
   /** False means the stream is full: stop and wait for drain. */
-  sendOutput(sessionId: string, offset: number, data: Uint8Array): boolean;
+  sendOutput(streamId: string, offset: number, data: Uint8Array): boolean;
   onceDrained(callback: () => void): void;
   notify(event: ViewerEvent): void;
   bufferedBytes(): number;
@@ -32,7 +32,7 @@ export interface ViewerOptions {
 }
 
 /**
- * One client's cursor on one session. It pulls from the journal, so the daemon never queues output
+ * One client's cursor on one session, named on the wire by its stream id. It pulls from the journal, so the daemon never queues output
  * per viewer: it sends while un-acked bytes stay under the high watermark and the stream accepts
  * writes, and otherwise waits for an ACK or a drain and reads on from the journal.
  */
@@ -51,6 +51,7 @@ export class Viewer {
     private readonly sink: ViewerSink,
     private readonly options: ViewerOptions,
     from: number,
+    readonly streamId: string = source.id,
   ) {
     this.sent = from;
     this.acked = from;
@@ -68,6 +69,7 @@ export class Viewer {
     return {
       clientId: this.sink.clientId,
       sessionId: this.source.id,
+      streamId: this.streamId,
       sentOffset: this.sent,
       ackedOffset: this.acked,
       bufferedBytes: this.sink.bufferedBytes(),
@@ -101,7 +103,7 @@ export class Viewer {
         let data = chunk.data;
         while (data.length > 0 && budget > 0) {
           const part = data.subarray(0, Math.min(data.length, budget, MAX_OUTPUT_FRAME_DATA));
-          const accepted = this.sink.sendOutput(this.source.id, this.sent, part);
+          const accepted = this.sink.sendOutput(this.streamId, this.sent, part);
           this.sent += part.length;
           budget -= part.length;
           data = data.subarray(part.length);
@@ -160,6 +162,6 @@ export class Viewer {
   }
 
   private notify(state: ViewerEvent['state']): void {
-    this.sink.notify({ sessionId: this.source.id, state, sentOffset: this.sent, ackedOffset: this.acked });
+    this.sink.notify({ sessionId: this.source.id, streamId: this.streamId, state, sentOffset: this.sent, ackedOffset: this.acked });
   }
 }

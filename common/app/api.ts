@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { notification, request } from '../protocol/define';
-import { SessionEvent, StartSessionParams, ViewerEvent } from '../protocol/methods';
+import { AuditHead, AuditVerifyResult, SessionEvent, StartSessionParams, ViewerEvent } from '../protocol/methods';
 import { AttachResult } from '../protocol/methods';
 import { ScreenSnapshot, SessionId, SessionInfo, Signal, TerminalSize } from '../protocol/session';
 import { AddHostParams, HostName, HostView } from './hosts';
@@ -113,6 +113,26 @@ export const appApi = {
     summary: 'Type text (UTF-8) into a session without attaching to it.',
     params: z.object({ ...SessionRef, data: z.string().max(1024 * 1024) }),
     result: Empty,
+  }),
+  'sessions.remove': request({
+    direction: 'client-to-host',
+    summary: 'Forget an ended session and its output on the host.',
+    params: z.object(SessionRef),
+    result: Empty,
+  }),
+  'audit.verify': request({
+    direction: 'client-to-host',
+    summary:
+      "Walk a host's audit chain and check it still holds the newest record this app saw of it. accept: take the host's " +
+      'chain as it is now as the new anchor (after investigating an alarm).',
+    params: z.object({ host: HostName, accept: z.boolean().default(false) }),
+    result: AuditVerifyResult.extend({
+      host: HostName,
+      /** The head this app had seen before, checked against the chain; null the first time. */
+      anchor: AuditHead.nullable(),
+      anchorHeld: z.boolean().nullable(),
+      alarm: z.string().nullable(),
+    }),
   }),
   'terminal.attach': request({
     direction: 'client-to-host',

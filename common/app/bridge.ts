@@ -11,6 +11,8 @@ export const BRIDGE_CHANNELS = {
   output: 'flightdeck:output',
   /** page -> main: (key, Uint8Array) */
   input: 'flightdeck:input',
+  /** page -> main: (key, Uint8Array), a terminal's automatic answer to a query */
+  reply: 'flightdeck:reply',
   /** page -> main: (key, offset) */
   ack: 'flightdeck:ack',
 } as const;

@@ -12,6 +12,8 @@ export interface AppClient {
   onOutput(listener: (key: string, offset: number, data: Uint8Array) => void): Unsubscribe;
   /** Keystrokes for an attached terminal. */
   sendInput(key: string, data: Uint8Array): void;
+  /** The terminal's own answer to a query in its output (see common/terminal/replies), which is not typing. */
+  sendReply(key: string, data: Uint8Array): void;
   /** Bytes up to `offset` are on screen (from xterm's write callback). */
   ack(key: string, offset: number): void;
 }

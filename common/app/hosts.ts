@@ -22,6 +22,8 @@ export const HostConfig = z.object({
   jump: z.string().max(2048).optional(),
   /** agent-host state dir on the remote; default ~/.flightdeck/host. */
   hostDir: z.string().max(4096).optional(),
+  /** The node (>= 20) on the remote that runs agent-host, when not the one on its PATH; default FLIGHTDECK_REMOTE_NODE, else node. */
+  node: z.string().min(1).max(4096).optional(),
 });
 export type HostConfig = z.infer<typeof HostConfig>;
 
@@ -34,6 +36,8 @@ export const HostView = HostConfig.extend({
   attempt: z.number().int(),
   hostVersion: z.string().nullable(),
   latencyMs: z.number().nullable(),
+  /** Set when the host's audit chain no longer holds the newest record this app saw of it (cut or rewritten). */
+  auditAlarm: z.string().nullable(),
   sessions: z.array(SessionInfo),
 });
 export type HostView = z.infer<typeof HostView>;

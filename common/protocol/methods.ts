@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { notification, request } from './define';
-import { Labels, ScreenSnapshot, SessionId, SessionInfo, Signal, TerminalSize } from './session';
+import { Labels, ScreenSnapshot, SessionId, SessionInfo, Signal, StreamId, TerminalSize } from './session';
 
 const Empty = z.object({}).strict();
 
@@ -13,6 +13,22 @@ export const ClientIdentity = z.object({
 });
 export type ClientIdentity = z.infer<typeof ClientIdentity>;
 
+const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 hash in hex');
+
+/** The newest audit record: clients keep the last one they saw, so a host that cuts or rewrites its chain is caught. */
+export const AuditHead = z.object({ seq: z.number().int().positive(), hash: Sha256Hex });
+export type AuditHead = z.infer<typeof AuditHead>;
+
+export const AuditVerifyResult = z.object({
+  ok: z.boolean(),
+  records: z.number().int().nonnegative(),
+  head: AuditHead.nullable(),
+  /** The first record that is edited, missing or out of place; null when the chain is intact. */
+  firstBadSeq: z.number().int().nullable(),
+  problem: z.string().nullable(),
+});
+export type AuditVerifyResult = z.infer<typeof AuditVerifyResult>;
+
 export const HelloResult = z.object({
   protocolVersion: z.number().int(),
   hostVersion: z.string(),
@@ -22,12 +38,15 @@ export const HelloResult = z.object({
   capabilities: z.array(z.string()),
   /** Flow control window the host applies to this viewer, in bytes. */
   highWatermark: z.number().int().positive(),
+  /** Null while the chain is empty. */
+  auditHead: AuditHead.nullable(),
 });
 export type HelloResult = z.infer<typeof HelloResult>;
 
 export const ViewerStats = z.object({
   clientId: z.string(),
   sessionId: SessionId,
+  streamId: StreamId,
   sentOffset: z.number().int(),
   ackedOffset: z.number().int(),
   /** Bytes the daemon holds in memory for this viewer (queued, not yet written to the stream). */
@@ -69,6 +88,8 @@ export const AttachResult = z.object({
   snapshot: ScreenSnapshot.nullable(),
   /** OUTPUT frames for this attach start exactly here and are contiguous from then on. */
   streamFrom: z.number().int().nonnegative(),
+  /** The id OUTPUT, INPUT, REPLY and ACK frames of this view carry. */
+  streamId: StreamId,
 });
 export type AttachResult = z.infer<typeof AttachResult>;
 
@@ -80,6 +101,7 @@ export type SessionEvent = z.infer<typeof SessionEvent>;
 
 export const ViewerEvent = z.object({
   sessionId: SessionId,
+  streamId: StreamId,
   /** paused: window full; resumed: acks arrived; stalled: no ack for too long; ended: the session exited and all output was sent. */
   state: z.enum(['paused', 'resumed', 'stalled', 'ended']),
   sentOffset: z.number().int(),
@@ -89,6 +111,7 @@ export type ViewerEvent = z.infer<typeof ViewerEvent>;
 
 export const DetachedEvent = z.object({
   sessionId: SessionId,
+  streamId: StreamId,
   /** fell-behind: the viewer lagged past the retained journal and must re-attach (it gets a snapshot); removed: the session is gone. */
   reason: z.enum(['fell-behind', 'removed']),
 });
@@ -132,14 +155,20 @@ export const hostProtocol = {
   }),
   'session.attach': request({
     direction: 'client-to-host',
-    summary: 'Become a viewer. fromOffset null means "current screen, then live".',
-    params: z.object({ sessionId: SessionId, fromOffset: z.number().int().nonnegative().nullable().default(null) }),
+    summary:
+      'Become a viewer. fromOffset null means "current screen, then live". streamId (default: the session id) names this view ' +
+      'in binary frames; attaching again with the same streamId replaces that view.',
+    params: z.object({
+      sessionId: SessionId,
+      fromOffset: z.number().int().nonnegative().nullable().default(null),
+      streamId: StreamId.optional(),
+    }),
     result: AttachResult,
   }),
   'session.detach': request({
     direction: 'client-to-host',
     summary: 'Stop viewing; the session keeps running.',
-    params: z.object({ sessionId: SessionId }),
+    params: z.object({ sessionId: SessionId, streamId: StreamId.optional() }),
     result: Empty,
   }),
   'session.input': request({
@@ -171,6 +200,18 @@ export const hostProtocol = {
     summary: 'Forget an ended session and its journal.',
     params: z.object({ sessionId: SessionId }),
     result: Empty,
+  }),
+  'audit.verify': request({
+    direction: 'client-to-host',
+    summary: 'Walk the whole audit chain; with an anchor (a head this client saw before), also check the chain still holds it.',
+    params: z.object({ anchor: AuditHead.optional() }),
+    result: AuditVerifyResult.extend({ anchorHeld: z.boolean().nullable() }),
+  }),
+  'audit.hashAt': request({
+    direction: 'client-to-host',
+    summary: 'The hash of audit record seq, or null when there is none: how a client checks the chain still holds its anchor.',
+    params: z.object({ seq: z.number().int().positive() }),
+    result: z.object({ hash: Sha256Hex.nullable() }),
   }),
   'session.event': notification({
     direction: 'host-to-client',

@@ -6,6 +6,16 @@ export const SessionId = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, 'session ids are letters, digits, - and _');
 
+/**
+ * Names one viewer's stream of a session in OUTPUT, INPUT, REPLY and ACK frames. A client that views a session
+ * once uses the session id; one that multiplexes several views (the app's windows over one SSH channel) picks its own.
+ */
+export const StreamId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.:~-]+$/, 'stream ids are letters, digits and . : ~ - _');
+
 export const SessionStatus = z.enum(['starting', 'working', 'waiting-for-input', 'idle', 'exited', 'interrupted']);
 export type SessionStatus = z.infer<typeof SessionStatus>;
 

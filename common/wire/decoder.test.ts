@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder, type DecodeResult } from './decoder';
 import { LocalError } from './errors';
-import { FRAME_HEADER_BYTES, FrameKind, encodeFrame, type Frame } from './frame';
+import { FRAME_HEADER_BYTES, FrameKind, encodeFrame, encodeOutputFrame, encodeRpcFrame, encodeRpcMessage, type Frame } from './frame';
 
 const sessionId = fc.stringMatching(/^[A-Za-z0-9_~-]{1,40}$/);
 const offset = fc.maxSafeNat();
@@ -13,6 +13,7 @@ const frameArb: fc.Arbitrary<Frame> = fc.oneof(
   json.map((message) => ({ kind: 'rpc' as const, message })),
   fc.record({ kind: fc.constant('output' as const), sessionId, offset, data: bytes }),
   fc.record({ kind: fc.constant('input' as const), sessionId, data: bytes }),
+  fc.record({ kind: fc.constant('reply' as const), sessionId, data: bytes }),
   fc.record({ kind: fc.constant('ack' as const), sessionId, offset }),
 );
 
@@ -132,6 +133,37 @@ describe('FrameDecoder', () => {
         expect(results[1]?.ok && normalize(results[1].frame)).toEqual(normalize(next));
       }),
     );
+  });
+
+  it('reassembles an RPC message sent as RPC_PART frames, cut anywhere and with other frames in between', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 3000 }), fc.integer({ min: 16, max: 400 }), fc.array(fc.nat(), { maxLength: 20 }), (text, maxFrameBytes, cuts) => {
+        const message = { jsonrpc: '2.0', method: 'x', params: { text } };
+        const frames = encodeRpcMessage(message, maxFrameBytes);
+        for (const frame of frames) expect(frame.length - 4).toBeLessThanOrEqual(maxFrameBytes);
+        const output = encodeOutputFrame('s-1', 7, new Uint8Array([1, 2, 3]));
+        const stream = concat(frames.flatMap((frame, index) => (index === 0 ? [frame] : [output, frame])));
+        const results = decodeAll(new FrameDecoder({ maxFrameBytes }), splitAt(stream, cuts));
+        const rpc = results.filter((result) => result.ok && result.frame.kind === 'rpc');
+        expect(rpc).toEqual([{ ok: true, frame: { kind: 'rpc', message } }]);
+        expect(results.filter((result) => result.ok && result.frame.kind === 'output')).toHaveLength(frames.length - 1);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses a reassembled message past its limit, as fatal', () => {
+    const frames = encodeRpcMessage({ blob: 'x'.repeat(5000) }, 1024);
+    const decoder = new FrameDecoder({ maxFrameBytes: 1024, maxMessageBytes: 4096 });
+    const results = decodeAll(decoder, frames);
+    expect(results).toEqual([{ ok: false, fatal: true, error: expect.objectContaining({ code: 'frame-too-large' }) }]);
+    expect(decoder.failed).toBe(true);
+  });
+
+  it('refuses on the sending side a frame or a message the receiver would have to refuse', () => {
+    expect(() => encodeRpcFrame({ blob: 'x'.repeat(4 * 1024 * 1024) })).toThrow(RangeError);
+    expect(() => encodeOutputFrame('s-1', 0, new Uint8Array(4 * 1024 * 1024))).toThrow(RangeError);
+    expect(() => encodeRpcMessage({ blob: 'x'.repeat(2048) }, 256, 1024)).toThrow(/exceeds the limit of 1024/);
   });
 
   it('names the problem in malformed binary frames', () => {

@@ -26,6 +26,7 @@ describe('RpcPeer', () => {
       pid: 1,
       stateDir: '/tmp',
       capabilities: params.capabilities,
+      auditHead: null,
       highWatermark: 1024,
     }));
     const result = await client.request('host.hello', hello);
@@ -70,9 +71,9 @@ describe('RpcPeer', () => {
     const errors: LocalError[] = [];
     client.onProtocolError((error) => errors.push(error));
     const received = new Promise((resolve) => client.onNotification('session.viewer', resolve));
-    host.notify('session.viewer', { sessionId: 's', state: 'bogus', sentOffset: 0, ackedOffset: 0 } as never);
-    host.notify('session.viewer', { sessionId: 's', state: 'stalled', sentOffset: 10, ackedOffset: 0 });
-    await expect(received).resolves.toEqual({ sessionId: 's', state: 'stalled', sentOffset: 10, ackedOffset: 0 });
+    host.notify('session.viewer', { sessionId: 's', streamId: 's', state: 'bogus', sentOffset: 0, ackedOffset: 0 } as never);
+    host.notify('session.viewer', { sessionId: 's', streamId: 's', state: 'stalled', sentOffset: 10, ackedOffset: 0 });
+    await expect(received).resolves.toEqual({ sessionId: 's', streamId: 's', state: 'stalled', sentOffset: 10, ackedOffset: 0 });
     expect(errors.map((error) => error.code)).toEqual(['invalid-message']);
   });
 
@@ -87,6 +88,35 @@ describe('RpcPeer', () => {
     await expect(output).resolves.toEqual({ kind: 'output', sessionId: 's1', offset: 2 ** 40, data: new Uint8Array([0, 255, 10]) });
     await expect(ack).resolves.toEqual({ kind: 'ack', sessionId: 's1', offset: 2 ** 40 + 3 });
     await expect(input).resolves.toMatchObject({ kind: 'input', sessionId: 's1' });
+  });
+
+  it('carries a result bigger than a frame (a snapshot with its scrollback) in parts, and a paste in several INPUT frames', async () => {
+    const { client, host } = pair();
+    // ~9 MiB of JSON: more than two frames' worth.
+    const name = 'λ\x1b[1;31m'.repeat(700_000);
+    const session = {
+      id: 's1', name, command: 'sh', args: [], cwd: '/', labels: {}, cols: 80, rows: 24, status: 'idle' as const, pid: 1,
+      exitCode: null, exitSignal: null, createdAt: 0, endedAt: null, endOffset: 0, retainedFrom: 0, inputAllowed: true,
+    };
+    host.handle('session.list', () => ({ sessions: [session] }));
+    const { sessions } = await client.request('session.list', {});
+    expect(sessions[0]!.name).toBe(name);
+    const frames: Uint8Array[] = [];
+    host.onInput((frame) => frames.push(frame.data));
+    const paste = new Uint8Array(200_000).map((_, index) => index % 251);
+    client.sendInput('s1', paste);
+    await new Promise<void>((resolve) => host.onInput(() => frames.length === 4 && resolve()));
+    expect(Buffer.concat(frames)).toEqual(Buffer.from(paste));
+  });
+
+  it('answers with an error, and keeps the connection, when a result cannot be sent at all', async () => {
+    const [a, b] = createMemoryTransportPair();
+    const client = new RpcPeer<HostProtocol>(hostProtocol, a);
+    const host = new RpcPeer<HostProtocol>(hostProtocol, b, { maxMessageBytes: 1024 });
+    host.handle('session.list', () => ({ sessions: [{ name: 'x'.repeat(4096) } as never] }));
+    host.handle('host.stats', () => ({}) as never);
+    await expect(client.request('session.list', {})).rejects.toMatchObject({ message: expect.stringContaining('cannot be sent') });
+    expect(host.isClosed).toBe(false);
   });
 
   it('answers garbage JSON-RPC with InvalidRequest and invalid JSON with ParseError, and keeps serving', async () => {

@@ -12,12 +12,21 @@ import type {
 import { describeZodIssues } from '../zodIssues';
 import { FrameDecoder } from './decoder';
 import { LocalError, WireError, WireErrorCode, errorMessage } from './errors';
-import { encodeAckFrame, encodeInputFrame, encodeOutputFrame, encodeRpcFrame, type Frame } from './frame';
+import {
+  MAX_INPUT_FRAME_DATA,
+  encodeAckFrame,
+  encodeInputFrame,
+  encodeOutputFrame,
+  encodeReplyFrame,
+  encodeRpcMessage,
+  type Frame,
+} from './frame';
 import { classifyJsonRpc, type JsonRpcNotification, type JsonRpcRequest, type JsonRpcResponse } from './jsonrpc';
 import type { Transport } from './transport';
 
 export interface PeerOptions {
   maxFrameBytes?: number;
+  maxMessageBytes?: number;
   /** Default deadline for requests this side sends; 0 disables. */
   requestTimeoutMs?: number;
 }
@@ -32,6 +41,7 @@ type Pending = {
 
 export type OutputFrame = Extract<Frame, { kind: 'output' }>;
 export type InputFrame = Extract<Frame, { kind: 'input' }>;
+export type ReplyFrame = Extract<Frame, { kind: 'reply' }>;
 export type AckFrame = Extract<Frame, { kind: 'ack' }>;
 
 /**
@@ -46,18 +56,23 @@ export class RpcPeer<T extends Registry> {
   private readonly notificationListeners = new Map<string, Emitter<unknown>>();
   private readonly outputs = new Emitter<OutputFrame>();
   private readonly inputs = new Emitter<InputFrame>();
+  private readonly replies = new Emitter<ReplyFrame>();
   private readonly acks = new Emitter<AckFrame>();
   private readonly protocolErrors = new Emitter<LocalError>();
   private readonly closeEvents = new Emitter<Error | undefined>();
   private nextId = 1;
   private readonly requestTimeoutMs: number;
+  private readonly maxFrameBytes: number | undefined;
+  private readonly maxMessageBytes: number | undefined;
 
   constructor(
     private readonly registry: T,
     readonly transport: Transport,
     options: PeerOptions = {},
   ) {
-    this.decoder = new FrameDecoder({ maxFrameBytes: options.maxFrameBytes });
+    this.decoder = new FrameDecoder({ maxFrameBytes: options.maxFrameBytes, maxMessageBytes: options.maxMessageBytes });
+    this.maxFrameBytes = options.maxFrameBytes;
+    this.maxMessageBytes = options.maxMessageBytes;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 0;
     transport.onData((bytes) => this.receive(bytes));
     transport.onClose((error) => this.closed(error));
@@ -94,7 +109,13 @@ export class RpcPeer<T extends Registry> {
             }, timeoutMs)
           : undefined;
       this.pending.set(id, { method, resolve, reject, timer });
-      this.transport.write(encodeRpcFrame({ jsonrpc: '2.0', id, method, params }));
+      try {
+        this.writeRpc({ jsonrpc: '2.0', id, method, params });
+      } catch (error) {
+        this.pending.delete(id);
+        clearTimeout(timer);
+        reject(new LocalError('frame-too-large', `cannot send ${method}: ${errorMessage(error)}`));
+      }
     }).then((result) => {
       const parsed = definition.result.safeParse(result);
       if (!parsed.success) {
@@ -106,7 +127,7 @@ export class RpcPeer<T extends Registry> {
 
   notify<K extends NotificationNames<T>>(method: K, params: ParamsOf<T, K>): void {
     if (this.transport.closed) return;
-    this.transport.write(encodeRpcFrame({ jsonrpc: '2.0', method, params }));
+    this.writeRpc({ jsonrpc: '2.0', method, params });
   }
 
   onNotification<K extends NotificationNames<T>>(
@@ -126,8 +147,24 @@ export class RpcPeer<T extends Registry> {
     return !this.transport.closed && this.transport.write(encodeOutputFrame(sessionId, offset, data));
   }
 
+  /** A paste bigger than one frame goes in several: the PTY sees the same bytes in the same order. */
   sendInput(sessionId: string, data: Uint8Array): boolean {
-    return !this.transport.closed && this.transport.write(encodeInputFrame(sessionId, data));
+    return this.sendBytes(encodeInputFrame, sessionId, data);
+  }
+
+  /** A terminal's automatic answer to a query (see FrameKind.Reply), not typing. */
+  sendReply(sessionId: string, data: Uint8Array): boolean {
+    return this.sendBytes(encodeReplyFrame, sessionId, data);
+  }
+
+  private sendBytes(encode: (sessionId: string, data: Uint8Array) => Uint8Array, sessionId: string, data: Uint8Array): boolean {
+    if (this.transport.closed) return false;
+    if (data.length <= MAX_INPUT_FRAME_DATA) return this.transport.write(encode(sessionId, data));
+    let accepted = true;
+    for (let start = 0; start < data.length; start += MAX_INPUT_FRAME_DATA) {
+      accepted = this.transport.write(encode(sessionId, data.subarray(start, start + MAX_INPUT_FRAME_DATA)));
+    }
+    return accepted;
   }
 
   sendAck(sessionId: string, offset: number): boolean {
@@ -140,6 +177,10 @@ export class RpcPeer<T extends Registry> {
 
   onInput(listener: (frame: InputFrame) => void): Unsubscribe {
     return this.inputs.on(listener);
+  }
+
+  onReply(listener: (frame: ReplyFrame) => void): Unsubscribe {
+    return this.replies.on(listener);
   }
 
   onAck(listener: (frame: AckFrame) => void): Unsubscribe {
@@ -190,6 +231,8 @@ export class RpcPeer<T extends Registry> {
         return this.outputs.emit(frame);
       case 'input':
         return this.inputs.emit(frame);
+      case 'reply':
+        return this.replies.emit(frame);
       case 'ack':
         return this.acks.emit(frame);
       case 'rpc':
@@ -239,7 +282,12 @@ export class RpcPeer<T extends Registry> {
     }
     try {
       const result = await handler(params.data);
-      if (!this.transport.closed) this.transport.write(encodeRpcFrame({ jsonrpc: '2.0', id: request.id, result }));
+      if (this.transport.closed) return;
+      try {
+        this.writeRpc({ jsonrpc: '2.0', id: request.id, result });
+      } catch (error) {
+        this.replyError(request.id, new WireError(WireErrorCode.InternalError, `the result of ${request.method} cannot be sent: ${errorMessage(error)}`));
+      }
     } catch (error) {
       this.replyError(
         request.id,
@@ -282,7 +330,12 @@ export class RpcPeer<T extends Registry> {
   }
 
   private replyError(id: number | string | null, error: WireError): void {
-    if (!this.transport.closed) this.transport.write(encodeRpcFrame({ jsonrpc: '2.0', id, error: error.toJSON() }));
+    if (!this.transport.closed) this.writeRpc({ jsonrpc: '2.0', id, error: error.toJSON() });
+  }
+
+  /** Frames of one message are written back to back, so nothing of this side comes between them. */
+  private writeRpc(message: unknown): void {
+    for (const frame of encodeRpcMessage(message, this.maxFrameBytes, this.maxMessageBytes)) this.transport.write(frame);
   }
 
   private closed(error?: Error): void {

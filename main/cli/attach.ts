@@ -1,6 +1,7 @@
 import { terminalKey, type AppApi } from '../../common/app/api';
 import type { ParsedParamsOf } from '../../common/protocol/define';
 import type { HostView } from '../../common/app/hosts';
+import { segmentTerminalInput } from '../../common/terminal/replies';
 import { UsageError, type CliContext } from './context';
 import { resolveSession } from './sessionRef';
 
@@ -69,8 +70,12 @@ export async function attach(ctx: CliContext, argv: string[]): Promise<string> {
         else early.push({ offset, data });
       },
     });
+    // This terminal answers the session's queries on stdin among the keys: answers go as replies, not typing.
     const send = (bytes: number[]): void => {
-      if (bytes.length > 0) client.input(key, Uint8Array.from(bytes));
+      for (const segment of segmentTerminalInput(Uint8Array.from(bytes))) {
+        if (segment.reply) client.reply(key, segment.data);
+        else client.input(key, segment.data);
+      }
     };
     const onInput = (chunk: Buffer): void => {
       const out: number[] = [];

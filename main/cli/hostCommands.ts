@@ -1,7 +1,11 @@
 import { parseArgs } from 'node:util';
 import type { HostView } from '../../common/app/hosts';
+import { FleetCore } from '../core/fleetCore';
 import { FleetError } from '../ssh/errors';
 import { print, printJson, table, UsageError, type CliContext } from './context';
+
+/** How long `host list` gives all hosts together to connect. */
+const LIST_TIMEOUT_S = 10;
 
 function describeTarget(host: HostView): string {
   if (host.kind === 'local') return '(this machine)';
@@ -26,6 +30,7 @@ export async function hostAdd(ctx: CliContext, argv: string[]): Promise<void> {
       identity: { type: 'string' },
       jump: { type: 'string' },
       'host-dir': { type: 'string' },
+      node: { type: 'string' },
     },
   });
   const name = positionals[0];
@@ -41,6 +46,7 @@ export async function hostAdd(ctx: CliContext, argv: string[]): Promise<void> {
     identityFile: values.identity,
     jump: values.jump,
     hostDir: values['host-dir'],
+    node: values.node,
   });
   if (ctx.json) printJson({ host });
   else print(`added ${host.name}: ${describeTarget(host)}, ${host.state}${host.hostVersion ? `, agent-host ${host.hostVersion}` : ''}`);
@@ -48,13 +54,54 @@ export async function hostAdd(ctx: CliContext, argv: string[]): Promise<void> {
   if (failure) throw failure;
 }
 
-export function hostList(ctx: CliContext): void {
-  const hosts = ctx.core.listHosts();
+/**
+ * Tries every host at once, for at most `timeoutMs`, on a core of its own that answers no to every question: listing
+ * never trusts a key (not even with --yes) nor asks for a passphrase, so an unknown key shows as such.
+ */
+async function probeHosts(home: string, timeoutMs: number): Promise<HostView[]> {
+  const probe = FleetCore.open({ home, clientName: 'flightdeck-cli' });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    probe.onEvent((event) => {
+      if (event.type !== 'prompts.raised') return;
+      const { id, kind } = event.prompt;
+      probe.prompts.answer(kind === 'host-key' ? { id, kind, trust: false } : { id, kind, passphrase: null });
+    });
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.allSettled(probe.listHosts().map((host) => probe.connectHost(host.name))), deadline]);
+    return probe.listHosts().map((host) =>
+      host.state === 'connecting' ? { ...host, error: host.error ?? `no answer within ${timeoutMs / 1000} s` } : host,
+    );
+  } finally {
+    clearTimeout(timer);
+    probe.close();
+  }
+}
+
+function hostDetail(host: HostView): string {
+  if (host.state !== 'connected') return host.error ?? '-';
+  return `agent-host ${host.hostVersion ?? '?'}, ${host.sessions.length} session(s), round trip ${host.latencyMs ?? '?'} ms`;
+}
+
+/** `host list`: each host's configuration and how connecting to it goes now (the CLI keeps no connection between runs). */
+export async function hostList(ctx: CliContext, argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { timeout: { type: 'string' } } });
+  const seconds = values.timeout === undefined ? LIST_TIMEOUT_S : Number(values.timeout);
+  if (!(seconds > 0)) throw new UsageError(`--timeout expects seconds, got "${values.timeout}"`);
+  const hosts = await probeHosts(ctx.core.home, seconds * 1000);
   if (ctx.json) {
-    printJson({ hosts: hosts.map(({ sessions: _sessions, state: _state, error: _error, retryAt: _retryAt, attempt: _attempt, latencyMs: _latency, hostVersion: _version, ...config }) => config) });
+    const rows = hosts.map(({ name, kind, target, port, identityFile, jump, hostDir, node, state, error, hostVersion, latencyMs, sessions }) => ({
+      name, kind, target, port, identityFile, jump, hostDir, node, state, error, hostVersion, latencyMs, sessions: sessions.length,
+    }));
+    printJson({ hosts: rows });
     return;
   }
-  print(table(['NAME', 'KIND', 'TARGET', 'HOST DIR'], hosts.map((host) => [host.name, host.kind, describeTarget(host), host.hostDir ?? '-'])));
+  print(
+    table(
+      ['NAME', 'KIND', 'TARGET', 'HOST DIR', 'STATE', 'DETAIL'],
+      hosts.map((host) => [host.name, host.kind, describeTarget(host), host.hostDir ?? '-', host.state, hostDetail(host)]),
+    ),
+  );
 }
 
 export function hostRemove(ctx: CliContext, argv: string[]): void {
@@ -80,6 +127,7 @@ export async function hostCheck(ctx: CliContext, argv: string[]): Promise<void> 
   await ctx.core.connectHost(name);
   const connectMs = Math.round(performance.now() - started);
   const { host, hello, latencyMs } = await ctx.core.checkHost(name);
+  const auditAlarm = await ctx.core.host(name).checkedAuditAlarm();
   const report = {
     name,
     state: host.state,
@@ -92,6 +140,7 @@ export async function hostCheck(ctx: CliContext, argv: string[]): Promise<void> 
     daemonPid: hello.pid,
     stateDir: hello.stateDir,
     sessions: host.sessions.length,
+    auditAlarm,
   };
   if (ctx.json) printJson(report);
   else {
@@ -100,7 +149,9 @@ export async function hostCheck(ctx: CliContext, argv: string[]): Promise<void> 
     print(`  ${host.sessions.length} session(s)`);
     const bundled = ctx.core.bundledHostVersion();
     if (hello.hostVersion !== bundled) print(`  agent-host ${bundled} is available: flightdeck host upgrade ${name}`);
+    if (auditAlarm) print(`  AUDIT ALARM: ${auditAlarm}\n  See flightdeck audit verify ${name}.`);
   }
+  if (auditAlarm) throw new FleetError('audit-alarm', `${name}: its audit history changed since this machine last saw it`);
 }
 
 export async function hostUpgrade(ctx: CliContext, argv: string[]): Promise<void> {

@@ -5,21 +5,25 @@ import { attach } from './attach';
 import { UsageError, type CliContext } from './context';
 import { hostAdd, hostCheck, hostList, hostRemove, hostTrust, hostUpgrade } from './hostCommands';
 import { sessionOutput } from './output';
+import { auditVerify } from './auditCommands';
 import { CliPrompter, type TrustPolicy } from './prompter';
-import { sessionKill, sessionList, sessionSend, sessionStart } from './sessionCommands';
+import { sessionKill, sessionList, sessionRemove, sessionSend, sessionStart } from './sessionCommands';
 import { USAGE } from './usage';
+import { versionText } from './version';
 
 /** Flags every command takes, wherever they appear before a `--`. */
-function takeGlobalFlags(argv: string[]): { rest: string[]; json: boolean; yes: boolean; fingerprint?: string; help: boolean } {
+function takeGlobalFlags(argv: string[]): { rest: string[]; json: boolean; yes?: TrustPolicy['yes']; fingerprint?: string; help: boolean } {
   const separator = argv.indexOf('--');
   const own = separator >= 0 ? argv.slice(0, separator) : argv;
   const tail = separator >= 0 ? argv.slice(separator) : [];
   const rest: string[] = [];
-  const flags = { json: false, yes: false, help: false, fingerprint: undefined as string | undefined };
+  const flags = { json: false, yes: undefined as TrustPolicy['yes'], help: false, fingerprint: undefined as string | undefined };
   for (let i = 0; i < own.length; i++) {
     const arg = own[i]!;
     if (arg === '--json') flags.json = true;
-    else if (arg === '--yes' || arg === '-y') flags.yes = true;
+    else if (arg === '--yes' || arg === '-y') flags.yes = { host: null };
+    // --yes=HOST: only that Flightdeck host's first key, so a script cannot trust another host by accident.
+    else if (arg.startsWith('--yes=')) flags.yes = { host: arg.slice('--yes='.length) };
     else if (arg === '--help' || arg === '-h') flags.help = true;
     else if (arg === '--fingerprint') flags.fingerprint = own[++i];
     else if (arg.startsWith('--fingerprint=')) flags.fingerprint = arg.slice('--fingerprint='.length);
@@ -43,14 +47,23 @@ const COMMANDS: Record<string, Command> = {
   'session list': sessionList,
   'session ls': sessionList,
   'session kill': sessionKill,
+  'session remove': sessionRemove,
+  'session rm': sessionRemove,
   'session send': sessionSend,
   'session output': sessionOutput,
+  'audit verify': auditVerify,
 };
 
-/** After an unknown key was refused without a terminal: how to trust it on purpose. */
+/** After a host key was refused without a terminal: how to trust it on purpose. */
 function trustHint(prompter: CliPrompter | undefined): string | null {
   const refused = prompter?.refusedHostKey;
-  if (!refused || refused.reason !== 'unknown') return null;
+  if (!refused) return null;
+  if (refused.reason === 'changed') {
+    return (
+      `The host key of ${refused.endpoint} changed to ${refused.algorithm} ${refused.fingerprint} and was not trusted.\n` +
+      `Verify it with the host's administrator, then run: flightdeck host trust ${refused.host} --fingerprint ${refused.fingerprint}`
+    );
+  }
   return (
     `The host key of ${refused.endpoint} is not trusted yet: ${refused.algorithm} ${refused.fingerprint}.\n` +
     `Verify it with the host's administrator, then run: flightdeck host trust ${refused.host} --fingerprint ${refused.fingerprint}`
@@ -59,7 +72,15 @@ function trustHint(prompter: CliPrompter | undefined): string | null {
 
 /** Runs one CLI invocation; returns the exit code (0 ok, 1 failed, 2 usage). */
 export async function runCli(argv: string[]): Promise<number> {
+  if (argv[0] === '--version' || argv[0] === '-V') {
+    process.stdout.write(versionText());
+    return 0;
+  }
   const flags = takeGlobalFlags(argv);
+  if (flags.yes?.host === '') {
+    process.stderr.write('flightdeck: --yes= names no host: use --yes=HOST (or --yes for any host without a known key)\n');
+    return 2;
+  }
   const [group, verb] = flags.rest;
   if (flags.help || !group) {
     process.stdout.write(USAGE);
@@ -74,11 +95,11 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   const args = flags.rest.slice(isAttach ? 1 : 2);
   const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
-  const policy: TrustPolicy = { interactive, fingerprint: flags.fingerprint, acceptAny: flags.yes };
+  const policy: TrustPolicy = { interactive, fingerprint: flags.fingerprint, yes: flags.yes };
   let core: FleetCore | undefined;
   let prompter: CliPrompter | undefined;
   try {
-    core = FleetCore.open({ clientName: 'flightdeck-cli', singleClient: true });
+    core = FleetCore.open({ clientName: 'flightdeck-cli' });
     prompter = new CliPrompter(core, policy);
     const result = await command({ core, prompter, json: flags.json }, args);
     if (typeof result === 'string') process.stderr.write(`\r\n${result}\r\n`);

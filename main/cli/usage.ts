@@ -4,8 +4,9 @@ export const USAGE = `flightdeck — supervise AI coding agents on your VMs over
 
 usage:
   flightdeck host add NAME --ssh ALIAS|user@host[:port] [--port P] [--identity FILE] [--jump SPEC] [--host-dir DIR]
+                  [--node PATH]   (the VM's node, when not the one on its PATH)
   flightdeck host add NAME --local [--host-dir DIR]
-  flightdeck host list [--json]
+  flightdeck host list [--json] [--timeout S]   (tries every host, S seconds at most; never asks)
   flightdeck host remove NAME
   flightdeck host trust NAME [--fingerprint SHA256:...] [--yes]
   flightdeck host check NAME [--json]
@@ -13,15 +14,20 @@ usage:
   flightdeck session start HOST [--name N] [--cwd DIR] [--env K=V]... -- CMD [ARGS...]
   flightdeck session list [HOST...] [--json]
   flightdeck session kill HOST/SESSION
+  flightdeck session remove HOST/SESSION   (an ended session and its output; a running one is refused)
   flightdeck session send HOST/SESSION TEXT [--enter]
-  flightdeck session output HOST/SESSION [--from OFFSET] [--follow]
+  flightdeck session output HOST/SESSION [--from OFFSET] [--follow] [--snapshot]
+                  (--snapshot: print the screen that stands for output cut from the host's journal)
   flightdeck attach HOST/SESSION          (detach: ${DETACH_HELP})
+  flightdeck audit verify HOST [--accept] [--json]   (the chain, and that it still holds what this machine saw)
+  flightdeck --version
 
 Unknown host keys: asked interactively (y/N with the SHA256 fingerprint). Without a terminal nothing is trusted
-implicitly: pass --fingerprint SHA256:... (checked against the presented key) or --yes to any command.
-A changed host key is always refused, except by \`host trust\`.
+implicitly: pass --fingerprint SHA256:... (checked against the presented key) or --yes (--yes=NAME: host NAME
+only) to any command; --yes only accepts a host's first key. A changed host key (also one of another type) is
+always refused, except by \`host trust\` answered interactively or with --fingerprint.
 
 Environment: FLIGHTDECK_HOME (app data dir), FLIGHTDECK_SSH_CONFIG (instead of ~/.ssh/config),
 FLIGHTDECK_KNOWN_HOSTS (instead of the known_hosts files), SSH_AUTH_SOCK (ssh-agent),
-FLIGHTDECK_REMOTE_NODE (node on the VM), FLIGHTDECK_AGENT_HOST_TARBALL / FLIGHTDECK_AGENT_HOST_NODE_MODULES (bootstrap).
+FLIGHTDECK_REMOTE_NODE (node on VMs whose host has no --node), FLIGHTDECK_AGENT_HOST_TARBALL / FLIGHTDECK_AGENT_HOST_NODE_MODULES (bootstrap).
 `;

@@ -1,5 +1,4 @@
 import { appApi, parseTerminalKey, type AppApi } from '../../common/app/api';
-import type { ClientIdentity } from '../../common/protocol/methods';
 import type { NotificationNames, ParsedParamsOf, RequestNames, ResultOf } from '../../common/protocol/define';
 import type { Unsubscribe } from '../../common/events';
 import { WireError, WireErrorCode } from '../../common/wire/errors';
@@ -24,9 +23,7 @@ export class CoreClient {
   constructor(
     private readonly core: FleetCore,
     private readonly sink: CoreSink,
-    readonly identity: Partial<ClientIdentity> | undefined,
     private readonly onClose: () => void,
-    private readonly options: { shareControlLane?: boolean } = {},
   ) {
     this.unsubscribe = core.onEvent((event) => {
       switch (event.type) {
@@ -90,6 +87,11 @@ export class CoreClient {
       await (await this.core.host(host).lane()).peer.request('session.input', { sessionId, data });
       return {};
     },
+    'sessions.remove': async ({ host, sessionId }) => {
+      await (await this.core.host(host).lane()).peer.request('session.remove', { sessionId });
+      return {};
+    },
+    'audit.verify': ({ host, accept }) => this.core.verifyAudit(host, accept),
     'terminal.attach': ({ host, sessionId, fromOffset }) => this.terminals(host).attach(sessionId, fromOffset),
     'terminal.detach': async ({ host, sessionId }) => {
       await this.lanes.get(host)?.lane.detach(sessionId);
@@ -107,6 +109,12 @@ export class CoreClient {
     if (parsed) this.lanes.get(parsed.host)?.lane.input(parsed.sessionId, data);
   }
 
+  /** A terminal's automatic answer to a query (device attributes, cursor position), not typing. */
+  reply(key: string, data: Uint8Array): void {
+    const parsed = parseTerminalKey(key);
+    if (parsed) this.lanes.get(parsed.host)?.lane.reply(parsed.sessionId, data);
+  }
+
   /** The consumer has shown everything before `offset`: lets the host send more (flow control). */
   ack(key: string, offset: number): void {
     const parsed = parseTerminalKey(key);
@@ -121,7 +129,7 @@ export class CoreClient {
     const lane = new TerminalLane(host, {
       output: (key, offset, data) => this.sink.output(key, offset, data),
       viewer: (name, event) => this.sink.notify('terminal.viewer', { host: name, event }),
-    }, { identity: this.identity, shareControlLane: this.options.shareControlLane });
+    });
     this.lanes.set(hostName, { host, lane });
     return lane;
   }

@@ -2,13 +2,16 @@ import { AddHostParams, HostConfig, type HostView } from '../../common/app/hosts
 import type { Prompt } from '../../common/app/prompts';
 import { Emitter, type Unsubscribe } from '../../common/events';
 import { describeZodIssues } from '../../common/zodIssues';
-import type { ClientIdentity, HelloResult, SessionEvent } from '../../common/protocol/methods';
+import type { AppApi } from '../../common/app/api';
+import type { ResultOf } from '../../common/protocol/define';
+import type { HelloResult, SessionEvent } from '../../common/protocol/methods';
 import { parseHostSpec } from '../ssh/config';
 import { FleetError } from '../ssh/errors';
 import { appHome } from '../store/home';
 import { Store } from '../store/store';
 import type { BackoffOptions } from '../fleet/backoff';
 import { locateBundle } from '../fleet/bundle';
+import { identityChanged } from '../fleet/auditAnchors';
 import { HostConnection } from '../fleet/hostConnection';
 import { CoreClient, type CoreSink } from './coreClient';
 import { PromptBroker } from './promptBroker';
@@ -26,11 +29,6 @@ export interface FleetCoreOptions {
   backoff?: BackoffOptions;
   /** A shell command run on every VM instead of the installed bridge (skips bootstrap). */
   remoteCommand?: string;
-  /**
-   * One client at a time (the CLI): terminals ride each host's control lane instead of a bridge of their own.
-   * Two clients must not attach the same session then: a host keeps one view of a session per lane.
-   */
-  singleClient?: boolean;
 }
 
 export type CoreEvent =
@@ -129,6 +127,7 @@ export class FleetCore {
   removeHost(name: string): void {
     const host = this.host(name);
     this.store.removeHost(name);
+    this.store.forgetAuditAnchor(name);
     this.forget(name);
     this.events.emit({ type: 'hosts.removed', name: host.name });
     if (this.hosts.size === 0) {
@@ -175,11 +174,32 @@ export class FleetCore {
     return { host: host.view(), hello: lane.hello, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
   }
 
-  openClient(sink: CoreSink, identity?: Partial<ClientIdentity>): CoreClient {
+  /** A UI client (a window, a browser tab, a CLI command): its terminals are streams on each host's one channel. */
+  /**
+   * Walks the host's audit chain and checks it still holds the newest record this app saw of it; an intact chain
+   * moves the anchor to its head. `accept` takes the chain as it is now, ending an alarm the human has looked into.
+   */
+  async verifyAudit(name: string, accept: boolean): Promise<ResultOf<AppApi, 'audit.verify'>> {
+    const host = this.host(name);
+    const { peer, hello } = await host.lane();
+    const stored = this.store.auditAnchor(name);
+    const sameHost = stored !== undefined && stored.hostId === hello.hostId;
+    const anchor = sameHost ? { seq: stored.seq, hash: stored.hash } : null;
+    const result = await peer.request('audit.verify', anchor ? { anchor } : {});
+    let alarm = stored?.alarm ?? (stored && !sameHost ? identityChanged(name, stored, hello.hostId) : null);
+    if (!alarm && result.anchorHeld === false) alarm = result.problem;
+    if (accept || (!alarm && result.ok)) {
+      if (result.head) this.store.saveAuditAnchor(name, hello.hostId, result.head);
+      else this.store.forgetAuditAnchor(name);
+      alarm = null;
+    } else if (alarm && stored) this.store.raiseAuditAlarm(name, alarm);
+    host.setAuditAlarm(alarm);
+    return { ...result, host: name, anchor, alarm };
+  }
+
+  openClient(sink: CoreSink): CoreClient {
     if (this.closed) throw new FleetError('closed', 'the core is closed');
-    const client = new CoreClient(this, sink, identity, () => this.clients.delete(client), {
-      shareControlLane: this.options.singleClient,
-    });
+    const client = new CoreClient(this, sink, () => this.clients.delete(client));
     this.clients.add(client);
     return client;
   }

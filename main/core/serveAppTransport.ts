@@ -37,6 +37,7 @@ export function serveAppTransport(core: FleetCore, transport: Transport): { peer
     });
   }
   peer.onInput((frame) => client.input(frame.sessionId, frame.data));
+  peer.onReply((frame) => client.reply(frame.sessionId, frame.data));
   peer.onAck((frame) => client.ack(frame.sessionId, frame.offset));
   peer.onClose(() => client.close());
   return { peer, client };

@@ -1,13 +1,12 @@
 import { terminalKey, type TerminalInputRefused, type TerminalReattached } from '../../common/app/api';
 import type { Unsubscribe } from '../../common/events';
-import type { AttachResult, ClientIdentity, ViewerEvent } from '../../common/protocol/methods';
+import type { AttachResult, ViewerEvent } from '../../common/protocol/methods';
 import { LocalError, errorMessage } from '../../common/wire/errors';
 import type { OutputFrame } from '../../common/wire/peer';
 import { backoffDelay } from '../fleet/backoff';
 import { debug } from '../fleet/debug';
 import type { HostConnection } from '../fleet/hostConnection';
 import type { Lane } from '../fleet/lane';
-import type { Link } from '../fleet/link';
 
 export type TerminalViewerEvent = ViewerEvent | TerminalReattached | TerminalInputRefused;
 
@@ -31,17 +30,21 @@ interface Viewer {
   typedBytes: number;
 }
 
+let lanes = 0;
+
 /**
- * The terminals one UI client views on one host, over a bridge stream of its own. OUTPUT frames are checked
- * to be contiguous (duplicates dropped, a gap re-attaches); after a reconnect every viewer re-attaches from
- * the first byte it has not delivered, so the consumer sees each byte exactly once.
+ * The terminals one UI client views on one host. Every client's views ride the host's one control lane (one SSH
+ * exec channel per host, whatever the number of windows): each view is a stream of its own on the host, named
+ * `<lane>.<session>`, with its own flow control. OUTPUT frames are checked to be contiguous (duplicates dropped,
+ * a gap re-attaches); after a reconnect every viewer re-attaches from the first byte it has not delivered, so
+ * the consumer sees each byte exactly once.
  */
 export class TerminalLane {
+  private readonly prefix = `t${++lanes}.`;
   private lane: Lane | null = null;
   private opening: Promise<Lane> | null = null;
   private readonly viewers = new Map<string, Viewer>();
-  private readonly unsubscribe: Unsubscribe;
-  private readonly unsubscribeDropped: Unsubscribe;
+  private readonly unsubscribe: Unsubscribe[];
   private closed = false;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -50,25 +53,15 @@ export class TerminalLane {
   constructor(
     private readonly host: HostConnection,
     private readonly sink: TerminalSink,
-    private readonly options: {
-      /** Who types in these terminals (the host audits every keystroke burst as theirs). */
-      identity?: Partial<ClientIdentity>;
-      /** Ride the host's control lane instead of a bridge of our own: one client only (the CLI), one Node start less. */
-      shareControlLane?: boolean;
-    } = {},
   ) {
-    this.unsubscribe = options.shareControlLane
-      ? host.onConnected(() => {
-          this.dropLane();
-          this.reattachAll();
-        })
-      : host.onLink((link) => {
-          // A new link: the old lane died with the old one. Re-attach on it while the host does its own handshake.
-          this.dropLane();
-          this.reattachAll(link);
-        });
-    // From here until the re-attach, keystrokes wait in typedAhead instead of going down a dead channel.
-    this.unsubscribeDropped = host.onDropped(() => this.dropLane());
+    this.unsubscribe = [
+      host.onConnected(() => {
+        this.dropLane();
+        this.reattachAll();
+      }),
+      // From here until the re-attach, keystrokes wait in typedAhead instead of going down a dead channel.
+      host.onDropped(() => this.dropLane()),
+    ];
   }
 
   get isEmpty(): boolean {
@@ -80,7 +73,7 @@ export class TerminalLane {
     this.viewers.set(sessionId, viewer);
     try {
       // Typed before the first screen arrived: the consumer sent it blind on purpose (a UI's type-ahead), so it goes.
-      return await this.attachViewer(sessionId, viewer, fromOffset, undefined, (lane) => this.flushTypedAhead(sessionId, viewer, lane, null));
+      return await this.attachViewer(sessionId, viewer, fromOffset, (lane) => this.flushTypedAhead(sessionId, viewer, lane, null));
     } catch (error) {
       if (this.viewers.get(sessionId) === viewer) this.viewers.delete(sessionId);
       throw error;
@@ -88,15 +81,15 @@ export class TerminalLane {
   }
 
   async detach(sessionId: string): Promise<void> {
-    this.viewers.delete(sessionId);
-    await this.lane?.peer.request('session.detach', { sessionId }).catch(() => undefined);
+    if (!this.viewers.delete(sessionId)) return;
+    await this.lane?.peer.request('session.detach', { sessionId, streamId: this.streamId(sessionId) }).catch(() => undefined);
   }
 
   input(sessionId: string, data: Uint8Array): void {
     const viewer = this.viewers.get(sessionId);
-    const lane = this.lane && !this.lane.peer.isClosed ? this.lane : null;
-    if (lane && !viewer?.held) {
-      lane.peer.sendInput(sessionId, data);
+    const lane = this.liveLane();
+    if (lane && viewer && !viewer.held) {
+      lane.peer.sendInput(this.streamId(sessionId), data);
       return;
     }
     if (!viewer) return;
@@ -109,38 +102,56 @@ export class TerminalLane {
     debug(`${this.host.name}/${sessionId}: holding ${viewer.typedBytes} typed bytes until re-attached`);
   }
 
+  /** A terminal's automatic answer to a query: only meaningful now, so it is dropped while the stream is not live. */
+  reply(sessionId: string, data: Uint8Array): void {
+    const viewer = this.viewers.get(sessionId);
+    const lane = this.liveLane();
+    if (lane && viewer && !viewer.held) lane.peer.sendReply(this.streamId(sessionId), data);
+  }
+
   ack(sessionId: string, offset: number): void {
-    this.lane?.peer.sendAck(sessionId, offset);
+    if (this.viewers.has(sessionId)) this.liveLane()?.peer.sendAck(this.streamId(sessionId), offset);
   }
 
   async resize(sessionId: string, cols: number, rows: number): Promise<void> {
-    const lane = this.lane ?? (await this.host.lane());
-    await lane.peer.request('session.resize', { sessionId, cols, rows });
+    await (await this.host.lane()).peer.request('session.resize', { sessionId, cols, rows });
   }
 
   close(): void {
     this.closed = true;
-    this.unsubscribe();
-    this.unsubscribeDropped();
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    // A shared lane lives on: stop the host streaming to it.
-    if (this.options.shareControlLane && this.lane) {
-      for (const sessionId of this.viewers.keys()) void this.lane.peer.request('session.detach', { sessionId }).catch(() => undefined);
+    // The lane is the host's and lives on: stop the host streaming to views nobody reads.
+    const lane = this.liveLane();
+    for (const sessionId of this.viewers.keys()) {
+      void lane?.peer.request('session.detach', { sessionId, streamId: this.streamId(sessionId) }).catch(() => undefined);
     }
     this.viewers.clear();
     this.dropLane();
+  }
+
+  private streamId(sessionId: string): string {
+    return `${this.prefix}${sessionId}`;
+  }
+
+  /** The session a stream id of this lane names, or null for another lane's stream. */
+  private sessionOf(streamId: string): string | null {
+    return streamId.startsWith(this.prefix) ? streamId.slice(this.prefix.length) : null;
+  }
+
+  private liveLane(): Lane | null {
+    return this.lane && !this.lane.peer.isClosed ? this.lane : null;
   }
 
   private async attachViewer(
     sessionId: string,
     viewer: Viewer,
     fromOffset: number | null,
-    link: Link | undefined,
     beforeStream: (lane: Lane, result: AttachResult) => void,
   ): Promise<AttachResult> {
     viewer.held ??= [];
-    const lane = await this.ensureLane(link);
-    const result = await lane.peer.request('session.attach', { sessionId, fromOffset });
+    const lane = await this.ensureLane();
+    const result = await lane.peer.request('session.attach', { sessionId, fromOffset, streamId: this.streamId(sessionId) });
     viewer.next = result.streamFrom;
     beforeStream(lane, result);
     const held = viewer.held ?? [];
@@ -149,21 +160,22 @@ export class TerminalLane {
     return result;
   }
 
-  private ensureLane(link?: Link): Promise<Lane> {
-    if (this.lane && !this.lane.peer.isClosed) return Promise.resolve(this.lane);
-    const shared = this.options.shareControlLane ?? false;
-    this.opening ??= (shared ? this.host.lane() : this.host.openLane(link, this.options.identity))
+  private ensureLane(): Promise<Lane> {
+    const live = this.liveLane();
+    if (live) return Promise.resolve(live);
+    this.opening ??= this.host
+      .lane()
       .then((lane) => {
-        if (this.closed) {
-          if (!shared) lane.close();
-          throw new LocalError('transport-closed', 'terminal lane closed');
-        }
+        if (this.closed) throw new LocalError('transport-closed', 'terminal lane closed');
         this.lane = lane;
         this.laneListeners = [
           lane.peer.onOutput((frame) => this.onOutput(frame)),
-          lane.peer.onNotification('session.viewer', (event) => this.sink.viewer(this.host.name, event)),
-          lane.peer.onNotification('session.detached', (event) => this.hostDetached(event.sessionId, event.reason)),
-          lane.peer.onClose(() => this.laneClosed(lane)),
+          lane.peer.onNotification('session.viewer', (event) => {
+            if (this.sessionOf(event.streamId) !== null) this.sink.viewer(this.host.name, event);
+          }),
+          lane.peer.onNotification('session.detached', (event) => {
+            if (this.sessionOf(event.streamId) !== null) this.hostDetached(event.sessionId, event.reason);
+          }),
         ];
         return lane;
       })
@@ -174,13 +186,14 @@ export class TerminalLane {
   }
 
   private onOutput(frame: OutputFrame): void {
-    const viewer = this.viewers.get(frame.sessionId);
-    if (!viewer) return;
+    const sessionId = this.sessionOf(frame.sessionId);
+    const viewer = sessionId === null ? undefined : this.viewers.get(sessionId);
+    if (!viewer || sessionId === null) return;
     if (viewer.held) {
       viewer.held.push(frame);
       return;
     }
-    this.accept(frame.sessionId, viewer, frame);
+    this.accept(sessionId, viewer, frame);
   }
 
   private accept(sessionId: string, viewer: Viewer, frame: OutputFrame): void {
@@ -212,15 +225,15 @@ export class TerminalLane {
     void this.reattach(sessionId, viewer);
   }
 
-  private reattachAll(link?: Link): void {
-    for (const [sessionId, viewer] of this.viewers) void this.reattach(sessionId, viewer, link);
+  private reattachAll(): void {
+    for (const [sessionId, viewer] of this.viewers) void this.reattach(sessionId, viewer);
   }
 
-  private async reattach(sessionId: string, viewer: Viewer, link?: Link): Promise<void> {
+  private async reattach(sessionId: string, viewer: Viewer): Promise<void> {
     if (viewer.held) return;
     const seen = viewer.next;
     try {
-      await this.attachViewer(sessionId, viewer, seen, link, (lane, result) => {
+      await this.attachViewer(sessionId, viewer, seen, (lane, result) => {
         // First, before any resumed OUTPUT: a snapshot (the host cut output we had not seen) must be drawn before the stream.
         this.sink.viewer(this.host.name, { sessionId, state: 'reattached', streamFrom: result.streamFrom, snapshot: result.snapshot });
         this.flushTypedAhead(sessionId, viewer, lane, { seen, result });
@@ -259,7 +272,7 @@ export class TerminalLane {
     debug(`${this.host.name}/${sessionId}: sending ${viewer.typedBytes} bytes typed while away`);
     viewer.typedAhead = [];
     viewer.typedBytes = 0;
-    for (const data of typed) lane.peer.sendInput(sessionId, data);
+    for (const data of typed) lane.peer.sendInput(this.streamId(sessionId), data);
   }
 
   private refuseTypedAhead(sessionId: string, viewer: Viewer, extraBytes: number, reason: string): void {
@@ -268,13 +281,6 @@ export class TerminalLane {
     viewer.typedAhead = [];
     viewer.typedBytes = 0;
     this.sink.viewer(this.host.name, { sessionId, state: 'input-refused', bytes, reason });
-  }
-
-  private laneClosed(lane: Lane): void {
-    if (this.lane !== lane) return;
-    this.dropLane();
-    // The host's own reconnect re-attaches us when the whole link dropped; this covers a lone bridge dying.
-    if (!this.closed && this.host.connected && this.viewers.size > 0) this.retryLater();
   }
 
   private retryLater(): void {
@@ -286,10 +292,9 @@ export class TerminalLane {
     }, backoffDelay(this.failures));
   }
 
+  /** Forgets the lane (it dropped, or a new one replaced it); the host owns and closes it. */
   private dropLane(): void {
-    const lane = this.lane;
     this.lane = null;
     for (const unsubscribe of this.laneListeners.splice(0)) unsubscribe();
-    if (!this.options.shareControlLane) lane?.close();
   }
 }

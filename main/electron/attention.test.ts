@@ -33,6 +33,7 @@ const host = (state: HostView['state'], error: string | null = null): HostView =
   attempt: 0,
   hostVersion: null,
   latencyMs: null,
+  auditAlarm: null,
   sessions: [],
 });
 

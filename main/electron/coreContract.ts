@@ -11,6 +11,7 @@ export interface CoreSink {
 export interface CoreClientLike {
   request(method: string, params: unknown): Promise<unknown>;
   input(key: string, data: Uint8Array): void;
+  reply(key: string, data: Uint8Array): void;
   ack(key: string, offset: number): void;
   close(): void;
 }

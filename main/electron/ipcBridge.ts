@@ -40,6 +40,10 @@ export function serveBridge(ipc: IpcMainLike, options: { webContentsId: number; 
     const input = trusted(event) ? parseInput(key, data) : null;
     if (input) core.input(input.key, input.data);
   });
+  ipc.on(BRIDGE_CHANNELS.reply, (event, key, data) => {
+    const reply = trusted(event) ? parseInput(key, data) : null;
+    if (reply) core.reply(reply.key, reply.data);
+  });
   ipc.on(BRIDGE_CHANNELS.ack, (event, key, offset) => {
     const ack = trusted(event) ? parseAck(key, offset) : null;
     if (ack) core.ack(ack.key, ack.offset);
@@ -47,6 +51,7 @@ export function serveBridge(ipc: IpcMainLike, options: { webContentsId: number; 
   return () => {
     ipc.removeHandler(BRIDGE_CHANNELS.request);
     ipc.removeAllListeners(BRIDGE_CHANNELS.input);
+    ipc.removeAllListeners(BRIDGE_CHANNELS.reply);
     ipc.removeAllListeners(BRIDGE_CHANNELS.ack);
   };
 }

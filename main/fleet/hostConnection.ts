@@ -9,6 +9,7 @@ import { resolveRoute, sshEnvironment } from '../ssh/config';
 import { connectRoute, type Prompter } from '../ssh/connect';
 import { FleetError, isPermanent } from '../ssh/errors';
 import type { Store } from '../store/store';
+import { checkAuditAnchor } from './auditAnchors';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { ensureAgentHost, remoteLayout } from './bootstrap';
 import { locateBundle } from './bundle';
@@ -35,8 +36,8 @@ export interface ConnectOptions {
 
 /**
  * The app's link to one host: connection state machine (connecting, connected, reconnecting with backoff,
- * failed), bootstrap, and the control lane that carries requests and session events. Viewers open their own
- * lanes on the same link (see TerminalLane) and re-attach when `onConnected` fires again.
+ * failed), bootstrap, and the one control lane (one SSH exec channel) that carries requests, session events and
+ * every view of every UI client as streams of its own (see TerminalLane), which re-attach when `onConnected` fires.
  */
 export class HostConnection {
   private state: ConnectionState = 'disconnected';
@@ -45,10 +46,14 @@ export class HostConnection {
   private attempt = 0;
   private hostVersion: string | null = null;
   private latencyMs: number | null = null;
+  private auditAlarm: string | null = null;
+  /** The anchor check of the latest connect (it runs beside the first requests, not before them). */
+  private anchorCheck: Promise<void> = Promise.resolve();
   private sessions: SessionInfo[] = [];
   private link: Link | null = null;
   private control: Lane | null = null;
   private connecting: Promise<void> | null = null;
+  private attemptAbort: AbortController | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private everConnected = false;
@@ -56,7 +61,6 @@ export class HostConnection {
   private readonly changes = new Emitter<HostView>();
   private readonly sessionEvents = new Emitter<SessionEvent>();
   private readonly connectedEvents = new Emitter<void>();
-  private readonly linkEvents = new Emitter<Link>();
   private readonly dropEvents = new Emitter<void>();
   /** The bundle build already verified on this host: reconnects skip the bootstrap probe (a Node start on the VM). */
   private verifiedBuild: string | null = null;
@@ -83,6 +87,7 @@ export class HostConnection {
       attempt: this.attempt,
       hostVersion: this.hostVersion,
       latencyMs: this.latencyMs,
+      auditAlarm: this.auditAlarm,
       sessions: this.sessions,
     };
   }
@@ -108,11 +113,6 @@ export class HostConnection {
     return this.dropEvents.on(listener);
   }
 
-  /** Fires as soon as a new link is up, before the control handshake: viewers re-attach on it in parallel. */
-  onLink(listener: (link: Link) => void): Unsubscribe {
-    return this.linkEvents.on(listener);
-  }
-
   /** Connects now (or retries now while waiting to reconnect). Rejects with the attempt's error. */
   connect(options: ConnectOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new FleetError('closed', `${this.name}: connection closed`));
@@ -121,10 +121,13 @@ export class HostConnection {
       clearTimeout(this.retryTimer);
       this.retryTimer = null;
     }
-    this.connecting ??= this.runAttempt(options).finally(() => {
-      this.connecting = null;
+    if (this.connecting) return this.connecting;
+    const attempt = this.runAttempt(options).finally(() => {
+      // A teardown may have replaced this attempt by a newer one meanwhile: leave that one be.
+      if (this.connecting === attempt) this.connecting = null;
     });
-    return this.connecting;
+    this.connecting = attempt;
+    return attempt;
   }
 
   /** The control lane, connecting first when needed. */
@@ -132,15 +135,6 @@ export class HostConnection {
     if (!this.connected) await this.connect();
     if (!this.control) throw new FleetError('not-connected', `${this.name} is not connected`);
     return this.control;
-  }
-
-  /** Opens another handshaken bridge stream (one per UI client that views terminals), on `link` or the live one. */
-  async openLane(link?: Link, identity?: Partial<ClientIdentity>): Promise<Lane> {
-    const client = { ...this.identity(), ...identity };
-    if (link) return openLane(link, client);
-    if (!this.connected) await this.connect();
-    if (!this.link) throw new FleetError('not-connected', `${this.name} is not connected`);
-    return openLane(this.link, client);
   }
 
   private identity(): ClientIdentity {
@@ -172,14 +166,16 @@ export class HostConnection {
     const generation = ++this.generation;
     this.attempt += 1;
     this.setState(this.attempt === 1 && !this.everConnected ? 'connecting' : 'reconnecting', { retryAt: null });
+    // A disconnect, re-trust or close supersedes this attempt (teardown aborts it): its open prompts are withdrawn.
+    const superseded = new AbortController();
+    this.attemptAbort = superseded;
     try {
-      const link = await this.openLink(options);
+      const link = await this.openLink(options, superseded.signal);
       if (this.closed || generation !== this.generation) {
         link.close();
         return;
       }
       this.link = link;
-      this.linkEvents.emit(link);
       const control = await openLane(link, this.identity()).catch((error: unknown) => {
         // The install may have been removed under us: probe and upload again next time.
         this.verifiedBuild = null;
@@ -198,7 +194,7 @@ export class HostConnection {
     } catch (error) {
       this.link?.close();
       this.link = null;
-      if (this.closed) throw error;
+      if (this.closed || generation !== this.generation) throw error;
       const reason = errorMessage(error);
       if (isPermanent(error)) this.setState('failed', { error: reason });
       else this.scheduleRetry(reason);
@@ -206,7 +202,7 @@ export class HostConnection {
     }
   }
 
-  private async openLink(options: ConnectOptions): Promise<Link> {
+  private async openLink(options: ConnectOptions, signal: AbortSignal): Promise<Link> {
     if (this.config.kind === 'local') {
       const bundle = locateBundle();
       return new LocalLink(bundle, this.config.hostDir ?? join(this.deps.home, 'local-host'));
@@ -219,13 +215,14 @@ export class HostConnection {
       store: this.deps.store,
       prompter: this.deps.prompter,
       hostKeyPolicy: options.retrust ? 'retrust' : 'normal',
+      signal,
     });
     try {
       const remoteCommand = this.customRemoteCommand();
       const description = `${this.name} (${route.target.user}@${route.target.hostName}:${route.target.port})`;
-      if (remoteCommand) return new SshLink(connection, remoteLayout(this.config.hostDir, 'custom'), description, remoteCommand);
+      if (remoteCommand) return new SshLink(connection, remoteLayout(this.config.hostDir, 'custom', this.config.node), description, remoteCommand);
       const bundle = locateBundle();
-      const layout = remoteLayout(this.config.hostDir, bundle.version);
+      const layout = remoteLayout(this.config.hostDir, bundle.version, this.config.node);
       debug(`${this.name}: SSH ready`);
       const build = `${bundle.sha256}:${layout.installDir}`;
       if (this.verifiedBuild !== build) {
@@ -266,6 +263,23 @@ export class HostConnection {
     control.peer.onClose(dropped);
     this.setState('connected', { error: null });
     this.connectedEvents.emit();
+    this.anchorCheck = checkAuditAnchor(this.deps.store, this.name, control.hello, control.peer).then(
+      (alarm) => this.setAuditAlarm(alarm),
+      (error: unknown) => debug(`${this.name}: audit anchor not checked: ${errorMessage(error)}`),
+    );
+  }
+
+  /** The audit alarm once the latest connect's anchor check is done. */
+  async checkedAuditAlarm(): Promise<string | null> {
+    await this.anchorCheck;
+    return this.auditAlarm;
+  }
+
+  /** Shown with the host until the human accepts its chain again. */
+  setAuditAlarm(alarm: string | null): void {
+    if (alarm === this.auditAlarm) return;
+    this.auditAlarm = alarm;
+    this.changes.emit(this.view());
   }
 
   private applySessionEvent(event: SessionEvent): void {
@@ -329,30 +343,32 @@ export class HostConnection {
 
   /** Drops the live link without reconnecting (before an explicit re-trust, for instance). */
   disconnect(): void {
-    this.generation++;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-    this.control?.close();
-    this.control = null;
-    this.link?.close();
-    this.link = null;
+    this.teardown();
     this.attempt = 0;
     this.everConnected = false;
     this.setState('disconnected');
   }
 
+  /** For good: nothing reconnects and no listener hears from this connection again. */
   close(): void {
     this.closed = true;
+    this.teardown();
+    this.connectedEvents.clear();
+    this.dropEvents.clear();
+    this.state = 'disconnected';
+  }
+
+  /** Ends the current attempt or link; the generation bump makes any attempt still under way discard its result. */
+  private teardown(): void {
     this.generation++;
+    this.attemptAbort?.abort();
+    this.attemptAbort = null;
+    this.connecting = null;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.control?.close();
     this.control = null;
     this.link?.close();
     this.link = null;
-    this.connectedEvents.clear();
-    this.linkEvents.clear();
-    this.dropEvents.clear();
-    this.state = 'disconnected';
   }
 }

@@ -35,7 +35,7 @@ describe('Store', () => {
 
     const raw = new Database(join(home, 'flightdeck.db'));
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(raw.pragma('user_version', { simple: true })).toBe(1);
+    expect(raw.pragma('user_version', { simple: true })).toBe(2);
     raw.close();
   });
 
@@ -53,5 +53,21 @@ describe('Store', () => {
     again.pragma('user_version = 99');
     again.close();
     expect(() => Store.open(home)).toThrow(/newer version/);
+  });
+
+  it('keeps an audit anchor per host, moves it on, raises a sticky alarm and forgets it with the host', () => {
+    const home = fresh();
+    const store = Store.open(home);
+    expect(store.auditAnchor('vm1')).toBeUndefined();
+    store.saveAuditAnchor('vm1', 'host-a', { seq: 3, hash: 'a'.repeat(64) });
+    store.raiseAuditAlarm('vm1', 'the chain was cut');
+    store.close();
+    const reopened = Store.open(home);
+    expect(reopened.auditAnchor('vm1')).toMatchObject({ hostId: 'host-a', seq: 3, hash: 'a'.repeat(64), alarm: 'the chain was cut' });
+    reopened.saveAuditAnchor('vm1', 'host-a', { seq: 9, hash: 'b'.repeat(64) });
+    expect(reopened.auditAnchor('vm1')).toMatchObject({ seq: 9, alarm: null });
+    reopened.forgetAuditAnchor('vm1');
+    expect(reopened.auditAnchor('vm1')).toBeUndefined();
+    reopened.close();
   });
 });

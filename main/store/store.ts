@@ -18,7 +18,26 @@ const MIGRATIONS: string[] = [
      pinned_at INTEGER NOT NULL,
      PRIMARY KEY (endpoint, key_type)
    );`,
+  // The newest audit record seen of each host: a host whose chain no longer holds it was cut or rewritten.
+  `CREATE TABLE audit_anchors (
+     host TEXT PRIMARY KEY,
+     host_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     hash TEXT NOT NULL,
+     seen_at INTEGER NOT NULL,
+     alarm TEXT
+   );`,
 ];
+
+/** The head of a host's audit chain as last seen, and the alarm raised when the host no longer held it. */
+export interface AuditAnchor {
+  hostId: string;
+  seq: number;
+  hash: string;
+  seenAt: number;
+  /** Sticky until the human accepts the host's chain again (`flightdeck audit verify HOST --accept`). */
+  alarm: string | null;
+}
 
 export interface HostKeyPin {
   endpoint: string;
@@ -104,6 +123,33 @@ export class Store {
          ON CONFLICT (endpoint, key_type) DO UPDATE SET key_b64 = excluded.key_b64, fingerprint = excluded.fingerprint, pinned_at = excluded.pinned_at`,
       )
       .run(endpoint, keyType, Buffer.from(key).toString('base64'), fingerprint, Date.now());
+  }
+
+  auditAnchor(host: string): AuditAnchor | undefined {
+    const row = this.db.prepare('SELECT host_id, seq, hash, seen_at, alarm FROM audit_anchors WHERE host = ?').get(host) as
+      | { host_id: string; seq: number; hash: string; seen_at: number; alarm: string | null }
+      | undefined;
+    return row && { hostId: row.host_id, seq: row.seq, hash: row.hash, seenAt: row.seen_at, alarm: row.alarm };
+  }
+
+  /** Records a newer head (clearing any alarm: only called once the chain was found to hold the previous one, or accepted). */
+  saveAuditAnchor(host: string, hostId: string, head: { seq: number; hash: string }): void {
+    this.db
+      .prepare(
+        `INSERT INTO audit_anchors (host, host_id, seq, hash, seen_at, alarm) VALUES (?, ?, ?, ?, ?, NULL)
+         ON CONFLICT (host) DO UPDATE SET host_id = excluded.host_id, seq = excluded.seq, hash = excluded.hash,
+           seen_at = excluded.seen_at, alarm = NULL`,
+      )
+      .run(host, hostId, head.seq, head.hash, Date.now());
+  }
+
+  /** Keeps the anchor as evidence and marks the host. */
+  raiseAuditAlarm(host: string, alarm: string): void {
+    this.db.prepare('UPDATE audit_anchors SET alarm = ? WHERE host = ?').run(alarm, host);
+  }
+
+  forgetAuditAnchor(host: string): void {
+    this.db.prepare('DELETE FROM audit_anchors WHERE host = ?').run(host);
   }
 
   close(): void {

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -22,11 +23,30 @@ async function waitForFile(path: string, timeoutMs = 30_000): Promise<void> {
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 
+/**
+ * The texts of the host's session.input audit records, once `done` holds for them. Bursts are written after a quiet
+ * second and nothing announces a write, so this polls the database, with a deadline.
+ */
+async function waitForAudit(database: string, done: (texts: string[]) => boolean, timeoutMs = 30_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const db = new Database(database, { readonly: true });
+    const texts = (db.prepare("SELECT data FROM audit WHERE action = 'session.input'").all() as { data: string }[]).map(
+      (row) => (JSON.parse(row.data) as { text?: string }).text ?? '',
+    );
+    db.close();
+    if (done(texts)) return texts;
+    if (Date.now() > deadline) throw new Error(`the audit did not show the expected typing within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 // Generous timeouts: the CI machine has two cores shared with other suites; these are ceilings, not measurements.
 describe('the control room in Chromium (browser mode, real core, real sshd, real agent-host)', { timeout: 180_000 }, () => {
   let world: AppWorld;
   let page: Page;
   let firstKey: string;
+  let secondKey: string;
 
   beforeAll(async () => {
     await buildRenderer();
@@ -48,6 +68,9 @@ describe('the control room in Chromium (browser mode, real core, real sshd, real
     await page.goto(world.server.url);
     await page.locator('.fleet-tree').waitFor();
     const firstScreenMs = performance.now() - started;
+    // The access token was taken out of the address, so it does not sit in the browser's history.
+    expect(page.url()).not.toContain(world.server.token);
+    expect(new URL(page.url()).searchParams.has('token')).toBe(false);
     await page.locator('[data-host="local"].host-connected').waitFor({ timeout: 90_000 });
 
     await page.keyboard.press('Control+Shift+H');
@@ -163,7 +186,7 @@ describe('the control room in Chromium (browser mode, real core, real sshd, real
     await dialog.locator('input[name="name"]').fill('second-agent');
     await dialog.getByRole('button', { name: 'Start' }).click();
     await page.waitForFunction(() => (window as unknown as TerminalsHook).__flightdeckTerminals.keys().length === 2);
-    const secondKey = (await terminalKeys(page)).find((key) => key !== firstKey)!;
+    secondKey = (await terminalKeys(page)).find((key) => key !== firstKey)!;
 
     const panes = page.locator('.grid:not([hidden]) > .pane');
     await expect(panes.count()).resolves.toBe(2);
@@ -188,6 +211,34 @@ describe('the control room in Chromium (browser mode, real core, real sshd, real
     await shot(page, 'command-palette');
     await page.keyboard.press('Escape');
     await page.locator('.palette').waitFor({ state: 'detached' });
+  });
+
+  it("answers a program's terminal query from xterm, as a reply the audit does not record as typing", async () => {
+    await page.locator(`[data-terminal="${secondKey}"] .pane-body`).click();
+    // Asks for the device attributes and prints the answer it read (up to the final "c").
+    await page.keyboard.type(
+      `python3 -c "import os,tty;tty.setraw(0);os.write(1,b'\\x1b[c');r=b''.join(iter(lambda:os.read(0,1),b'c'));os.system('stty sane');print('reply-probe',repr(r))"\n`,
+    );
+    const text = await waitForTerminalText(page, secondKey, /^reply-probe b'.*'$/m);
+    expect(text).toMatch(/^reply-probe b'\\x1b\[\?1;2'$/m);
+    // Typing is audited in bursts after a quiet second; the answer must not be among them.
+    const database = join(world.hostDir, 'host.db');
+    const typed = await waitForAudit(database, (texts) => texts.some((text) => text.includes('reply-probe')));
+    expect(typed.join('')).not.toContain('\x1b[?1;2c');
+  });
+
+  it('removes an ended session from the host, from its row', async () => {
+    await page.locator(`[data-terminal="${secondKey}"] .pane-body`).click();
+    await page.keyboard.type('exit\n');
+    const row = page.locator(`[data-host="vm"] .session-row[data-session="${secondKey.split('~')[1]}"]`);
+    const remove = row.getByRole('button', { name: 'Remove this ended session and its output from the host' });
+    await remove.waitFor({ timeout: 60_000 });
+    await remove.click();
+    await row.getByRole('button', { name: 'Remove?' }).click();
+    await row.waitFor({ state: 'detached', timeout: 30_000 });
+    const hosts = world.core.listHosts();
+    expect(hosts.find((host) => host.name === 'vm')!.sessions.map((session) => session.name)).not.toContain('second-agent');
+    await shot(page, 'session-removed');
   });
 
   it('stays responsive under a flood of output (measured, not asserted as a time)', async () => {

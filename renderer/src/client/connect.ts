@@ -16,12 +16,29 @@ export interface Connection {
   onLost(listener: (error?: Error) => void): void;
 }
 
+const TOKEN_KEY = 'flightdeck-token';
+
+/**
+ * The access token from the address, moved out of it at once: an address with the token would sit in the browser's
+ * history and session restore. The tab keeps it (sessionStorage, gone with the tab) so a reload still connects.
+ */
+function takeToken(): string | null {
+  const url = new URL(window.location.href);
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    url.searchParams.delete('token');
+    window.history.replaceState(window.history.state, '', url.pathname + url.search + url.hash);
+  }
+  return fromUrl ?? sessionStorage.getItem(TOKEN_KEY);
+}
+
 /** The Electron bridge when the preload put one on window, else a WebSocket to `npm run web` with the URL's token. */
 export async function connect(): Promise<Connection> {
   if (window.flightdeck) {
     return { client: window.flightdeck, mode: 'electron', onLost: () => undefined };
   }
-  const token = new URL(window.location.href).searchParams.get('token');
+  const token = takeToken();
   if (!token) {
     throw new Error('This page needs the address printed by `npm run web` (it carries an access token).');
   }

@@ -26,6 +26,10 @@ export class PeerAppClient implements AppClient {
     if (parseTerminalKey(key)) this.peer.sendInput(key, data);
   }
 
+  sendReply(key: string, data: Uint8Array): void {
+    if (parseTerminalKey(key)) this.peer.sendReply(key, data);
+  }
+
   ack(key: string, offset: number): void {
     if (parseTerminalKey(key)) this.peer.sendAck(key, offset);
   }

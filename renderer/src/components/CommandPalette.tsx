@@ -14,6 +14,7 @@ const ACTIONS: Array<{ command: CommandId; label: string }> = [
   { command: 'next-waiting', label: 'Jump to the next agent waiting on you' },
   { command: 'find', label: 'Find in terminal' },
   { command: 'close-pane', label: 'Close the focused pane' },
+  { command: 'remove-session', label: 'Remove the focused session (ended) and its output' },
   { command: 'next-tab', label: 'Next tab' },
   { command: 'previous-tab', label: 'Previous tab' },
 ];

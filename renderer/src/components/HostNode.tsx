@@ -71,6 +71,11 @@ export function HostNode({ host }: { host: HostView }) {
           </ConfirmButton>
         </span>
       </div>
+      {host.auditAlarm && (
+        <p className="host-error host-audit-alarm" role="alert" title={`flightdeck audit verify ${host.name} --accept, after investigating`}>
+          Audit history changed: {host.auditAlarm}
+        </p>
+      )}
       {host.error && host.state !== 'connected' && (
         <p className="host-error" role="alert">
           {host.error}

@@ -1,7 +1,8 @@
 import { terminalKey } from '../../../common/app/api';
 import type { SessionInfo } from '../../../common/protocol/session';
-import { focusTerminal } from '../lib/commands';
+import { focusTerminal, removeSession } from '../lib/commands';
 import { useStore } from '../store/store';
+import { ConfirmButton } from './ConfirmButton';
 import { StatusBadge } from './StatusBadge';
 import { Icon } from './Icon';
 
@@ -27,6 +28,11 @@ export function SessionRow({ host, session }: { host: string; session: SessionIn
       <button type="button" className="icon-button" onClick={() => open('split')} title="Open beside the current terminal">
         <Icon name="split" />
       </button>
+      {(session.status === 'exited' || session.status === 'interrupted') && (
+        <ConfirmButton title="Remove this ended session and its output from the host" confirmLabel="Remove?" onConfirm={() => void removeSession(key)}>
+          <Icon name="close" />
+        </ConfirmButton>
+      )}
     </li>
   );
 }

@@ -1,4 +1,6 @@
-import { terminalKey } from '../../../common/app/api';
+import { parseTerminalKey, terminalKey } from '../../../common/app/api';
+import { errorMessage } from '../../../common/wire/errors';
+import { client } from '../client/clientRef';
 import { useStore } from '../store/store';
 import { findController } from '../terminal/registry';
 import type { CommandId } from './shortcuts';
@@ -34,6 +36,9 @@ export function runCommand(command: CommandId): void {
     case 'close-pane':
       if (store.focusedPane) store.closePane(store.focusedPane);
       return;
+    case 'remove-session':
+      if (store.focusedPane) void removeSession(store.focusedPane);
+      return;
     case 'next-waiting': {
       const next = waitingSessions(store.hosts, store.hostOrder)[0];
       if (next) store.openTerminal(terminalKey(next.host, next.session.id));
@@ -52,6 +57,24 @@ export function runCommand(command: CommandId): void {
       if (target) store.activateTab(target.id);
       return;
     }
+  }
+}
+
+/** Forgets an ended session and its output on its host; a running one has to be killed first, and is left alone. */
+export async function removeSession(key: string): Promise<void> {
+  const store = useStore.getState();
+  const ref = parseTerminalKey(key);
+  const session = ref ? store.hosts[ref.host]?.sessions.find((candidate) => candidate.id === ref.sessionId) : undefined;
+  if (!ref || !session) return;
+  if (session.status !== 'exited' && session.status !== 'interrupted') {
+    store.toast('info', `${session.name || session.id} is still running: end it before removing it.`);
+    return;
+  }
+  try {
+    await client().request('sessions.remove', { host: ref.host, sessionId: ref.sessionId });
+    useStore.getState().closePane(key);
+  } catch (error) {
+    useStore.getState().toast('error', `Could not remove ${session.name || session.id}: ${errorMessage(error)}`);
   }
 }
 

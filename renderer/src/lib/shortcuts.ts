@@ -5,6 +5,7 @@ export type CommandId =
   | 'new-session'
   | 'split-session'
   | 'close-pane'
+  | 'remove-session'
   | 'next-waiting'
   | 'find'
   | 'next-tab'

@@ -37,6 +37,7 @@ const host = (name: string, sessions: SessionInfo[]): HostView => ({
   attempt: 0,
   hostVersion: '0.1.0',
   latencyMs: 3,
+  auditAlarm: null,
   sessions,
 });
 

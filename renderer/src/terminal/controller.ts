@@ -5,6 +5,7 @@ import { Terminal } from '@xterm/xterm';
 import type { TerminalReattached } from '../../../common/app/api';
 import type { AppClient } from '../../../common/app/client';
 import type { AttachResult } from '../../../common/protocol/methods';
+import { isTerminalReply } from '../../../common/terminal/replies';
 import { errorMessage } from '../../../common/wire/errors';
 import { isAppShortcut } from '../lib/shortcuts';
 import { loadFastestRenderer, type RendererKind } from './gpu';
@@ -51,6 +52,8 @@ export class TerminalController {
   private resizeTimer: ReturnType<typeof setTimeout> | undefined;
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
   private observer: ResizeObserver | undefined;
+  /** A key or paste is being handled right now: what xterm emits meanwhile is the human, never a reply. */
+  private userEvent = false;
   private disposed = false;
 
   constructor(
@@ -71,7 +74,7 @@ export class TerminalController {
     this.term.loadAddon(this.search);
     this.term.loadAddon(new WebLinksAddon((_event, uri) => window.open(uri, '_blank', 'noopener')));
     this.term.attachCustomKeyEventHandler((event) => this.handleKey(event));
-    this.term.onData((data) => this.input(encoder.encode(data)));
+    this.term.onData((data) => this.fromTerminal(encoder.encode(data)));
     this.term.onBinary((data) => this.input(Uint8Array.from(data, (c) => c.charCodeAt(0) & 0xff)));
     this.term.onResize(({ cols, rows }) => this.scheduleResize(cols, rows));
   }
@@ -100,6 +103,7 @@ export class TerminalController {
   /** Puts the terminal into `container` and keeps it fitted to it. */
   mount(container: HTMLElement): void {
     this.term.open(container);
+    container.addEventListener('paste', () => this.markUserEvent(), { capture: true });
     this.rendererKind = loadFastestRenderer(this.term);
     this.observer = new ResizeObserver(() => this.fitToPane());
     this.observer.observe(container);
@@ -216,6 +220,21 @@ export class TerminalController {
     this.client.request('terminal.detach', { host: this.host, sessionId: this.sessionId }).catch(() => undefined);
   }
 
+  /**
+   * xterm emits both the human's keys and its own answers to queries in the output (device attributes, cursor
+   * position). Answers go as replies: the host takes them from one viewer only and does not audit them as typing.
+   */
+  private fromTerminal(data: Uint8Array): void {
+    if (!this.userEvent && isTerminalReply(data)) {
+      if (!this.disposed) this.client.sendReply(this.key, data);
+    } else this.input(data);
+  }
+
+  private markUserEvent(): void {
+    this.userEvent = true;
+    queueMicrotask(() => (this.userEvent = false));
+  }
+
   /** Straight to the core, even while reconnecting: only it knows whether held keys still fit the screen. */
   private input(data: Uint8Array): void {
     if (!this.disposed) this.client.sendInput(this.key, data);
@@ -261,6 +280,7 @@ export class TerminalController {
   }
 
   private handleKey(event: KeyboardEvent): boolean {
+    this.markUserEvent();
     if (event.type !== 'keydown') return true;
     const mod = event.ctrlKey || event.metaKey;
     if (mod && event.shiftKey && event.code === 'KeyC') {

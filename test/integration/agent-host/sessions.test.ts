@@ -1,3 +1,4 @@
+import { PROTOCOL_VERSION } from '../../../common/protocol/version';
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { WireError, WireErrorCode } from '../../../common/wire/errors';
@@ -123,9 +124,9 @@ describe('agent-host sessions through a local bridge', () => {
       peer.request('host.hello', { protocolVersion: 999, client: { name: 't', version: '0', user: 'u' } }),
     );
     expect(mismatch.code).toBe(WireErrorCode.VersionMismatch);
-    expect(mismatch.data).toMatchObject({ hostVersion: expect.any(String), protocolVersion: 1 });
+    expect(mismatch.data).toMatchObject({ hostVersion: expect.any(String), protocolVersion: PROTOCOL_VERSION });
     const ok = await hello(peer);
-    expect(ok.protocolVersion).toBe(1);
+    expect(ok.protocolVersion).toBe(PROTOCOL_VERSION);
   });
 
   it('lets a client of another protocol version list sessions and replace the daemon, nothing more', async () => {
@@ -135,7 +136,7 @@ describe('agent-host sessions through a local bridge', () => {
     await current.request('session.start', { command: 'sleep', args: ['60'], name: 'long-job' });
     const newer = bridge(stateDir).peer;
     const mismatch = await rejection(
-      newer.request('host.hello', { protocolVersion: 2, client: { name: 'flightdeck-next', version: '9', user: 'lead@laptop' } }),
+      newer.request('host.hello', { protocolVersion: PROTOCOL_VERSION + 1, client: { name: 'flightdeck-next', version: '9', user: 'lead@laptop' } }),
     );
     expect(mismatch.code).toBe(WireErrorCode.VersionMismatch);
     const { sessions } = await newer.request('session.list', {});

@@ -1,0 +1,43 @@
+import { anchorProblem } from '../../common/audit/anchor';
+import type { AuditHead, AuditVerifyResult } from '../../common/protocol/methods';
+import type { Db } from '../journal/database';
+import { verifyAudit } from './auditLog';
+
+export type AnchoredVerifyResult = AuditVerifyResult & { anchorHeld: boolean | null };
+
+/**
+ * Read-only questions about the audit chain that hold the host to what it showed before: the head now, the hash of
+ * one record, a full walk. The chain's own head lives in the same database, so only a head kept outside (by every
+ * client that saw it) can reveal a tail that was cut, or rewritten consistently.
+ */
+export class AuditReader {
+  private readonly last;
+  private readonly at;
+
+  constructor(private readonly db: Db) {
+    this.last = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
+    this.at = db.prepare('SELECT hash FROM audit WHERE seq = ?');
+  }
+
+  head(): AuditHead | null {
+    return (this.last.get() as AuditHead | undefined) ?? null;
+  }
+
+  hashAt(seq: number): string | null {
+    return (this.at.get(seq) as { hash: string } | undefined)?.hash ?? null;
+  }
+
+  /** The chain walk plus, given an anchor, whether record anchor.seq still has anchor.hash. */
+  verify(anchor?: AuditHead): AnchoredVerifyResult {
+    const walk = verifyAudit(this.db);
+    const head = this.head();
+    const result: AuditVerifyResult = walk.ok
+      ? { ok: true, records: walk.records, head, firstBadSeq: null, problem: null }
+      : { ok: false, records: walk.records, head, firstBadSeq: walk.firstBadSeq, problem: walk.problem };
+    if (!anchor) return { ...result, anchorHeld: null };
+    const hashNow = this.hashAt(anchor.seq);
+    const anchorHeld = hashNow === anchor.hash;
+    if (anchorHeld || !result.ok) return { ...result, anchorHeld };
+    return { ...result, ok: false, anchorHeld, firstBadSeq: anchor.seq, problem: anchorProblem(anchor, hashNow, head) };
+  }
+}

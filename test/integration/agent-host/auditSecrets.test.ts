@@ -1,19 +1,10 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { hello, OutputCollector, spawnLocalBridge, waitFor, type LocalBridge } from './client';
-import { runCli, StateDirs } from './fixture';
+import { describe, expect, it } from 'vitest';
+import { hello, OutputCollector, spawnLocalBridge, waitFor } from './client';
+import { runCli, useLocalBridges } from './fixture';
 
-const dirs = new StateDirs();
-const bridges: LocalBridge[] = [];
-
-afterEach(async () => {
-  for (const local of bridges.splice(0)) {
-    local.peer.close();
-    local.child.kill();
-  }
-  await dirs.cleanup();
-});
+const { dirs, bridges } = useLocalBridges();
 
 interface AuditRow {
   target: string;

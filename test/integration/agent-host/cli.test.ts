@@ -1,20 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { AGENT_HOST_BUNDLE, hello, spawnLocalBridge, type LocalBridge } from './client';
-import { runCli, StateDirs } from './fixture';
+import { describe, expect, it } from 'vitest';
+import { AGENT_HOST_BUNDLE, hello, spawnLocalBridge } from './client';
+import { runCli, useLocalBridges } from './fixture';
 
-const dirs = new StateDirs();
-const bridges: LocalBridge[] = [];
-
-afterEach(async () => {
-  for (const local of bridges.splice(0)) {
-    local.peer.close();
-    local.child.kill();
-  }
-  await dirs.cleanup();
-});
+const { dirs, bridges } = useLocalBridges();
 
 describe('agent-host commands', () => {
   it('prints its version, from the bundle and through bin/agent-host.js', () => {

@@ -2,20 +2,11 @@ import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AGENT_HOST_BUNDLE, hello, OutputCollector, spawnLocalBridge, waitFor, type LocalBridge } from './client';
-import { daemonPid, isAlive, runCli, StateDirs } from './fixture';
+import { daemonPid, isAlive, runCli, useLocalBridges } from './fixture';
 
-const dirs = new StateDirs();
-const bridges: LocalBridge[] = [];
-
-afterEach(async () => {
-  for (const local of bridges.splice(0)) {
-    local.peer.close();
-    local.child.kill();
-  }
-  await dirs.cleanup();
-});
+const { dirs, bridges } = useLocalBridges();
 
 function open(stateDir: string): LocalBridge {
   const local = spawnLocalBridge({ stateDir });

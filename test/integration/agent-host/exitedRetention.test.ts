@@ -1,20 +1,11 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SessionInfo } from '../../../common/protocol/session';
-import { hello, spawnLocalBridge, waitFor, type HostPeer, type LocalBridge } from './client';
-import { StateDirs } from './fixture';
+import { hello, spawnLocalBridge, waitFor, type HostPeer } from './client';
+import { useLocalBridges } from './fixture';
 
-const dirs = new StateDirs();
-const bridges: LocalBridge[] = [];
-
-afterEach(async () => {
-  for (const local of bridges.splice(0)) {
-    local.peer.close();
-    local.child.kill();
-  }
-  await dirs.cleanup();
-});
+const { dirs, bridges } = useLocalBridges();
 
 async function connect(args: string[]): Promise<{ peer: HostPeer; stateDir: string; events: { type: string; session: SessionInfo }[] }> {
   const stateDir = await dirs.make();

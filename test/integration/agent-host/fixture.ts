@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ssh2';
+import { afterEach } from 'vitest';
 import { fingerprintOfBlob, startSshd, type Sshd } from '../../harness/sshd';
 import { AGENT_HOST_BUNDLE, execSshBridge, spawnLocalBridge, waitFor, type HostPeer, type LocalBridge } from './client';
 
@@ -136,4 +137,18 @@ export class Bridges {
     await this.sshd?.stop();
     this.sshd = undefined;
   }
+}
+
+/** State dirs and local bridges of a test file, closed and removed after each test. */
+export function useLocalBridges(): { dirs: StateDirs; bridges: LocalBridge[] } {
+  const dirs = new StateDirs();
+  const bridges: LocalBridge[] = [];
+  afterEach(async () => {
+    for (const local of bridges.splice(0)) {
+      local.peer.close();
+      local.child.kill();
+    }
+    await dirs.cleanup();
+  });
+  return { dirs, bridges };
 }

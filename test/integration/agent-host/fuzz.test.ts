@@ -1,23 +1,14 @@
 import fc from 'fast-check';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeAckFrame, encodeInputFrame, encodeOutputFrame, encodeRpcFrame, FrameKind } from '../../../common/wire/frame';
 import { PROTOCOL_VERSION } from '../../../common/protocol/version';
 import { WireErrorCode } from '../../../common/wire/errors';
-import { hello, OutputCollector, spawnLocalBridge, waitFor, type LocalBridge } from './client';
-import { isAlive, StateDirs } from './fixture';
+import { hello, OutputCollector, spawnLocalBridge, waitFor } from './client';
+import { isAlive, useLocalBridges } from './fixture';
 
-const dirs = new StateDirs();
-const bridges: LocalBridge[] = [];
-
-afterEach(async () => {
-  for (const local of bridges.splice(0)) {
-    local.peer.close();
-    local.child.kill();
-  }
-  await dirs.cleanup();
-});
+const { dirs, bridges } = useLocalBridges();
 
 function rawFrame(kind: number, payload: Uint8Array, declaredLength = payload.length + 1): Uint8Array {
   const frame = new Uint8Array(5 + payload.length);

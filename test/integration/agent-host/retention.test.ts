@@ -1,22 +1,13 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DetachedEvent } from '../../../common/protocol/methods';
-import { hello, OutputCollector, spawnLocalBridge, waitFor, type LocalBridge } from './client';
-import { emitCommand, StateDirs } from './fixture';
+import { hello, OutputCollector, spawnLocalBridge, waitFor } from './client';
+import { emitCommand, useLocalBridges } from './fixture';
 import { expectedBytes } from './fixtures/emit.mjs';
 
-const dirs = new StateDirs();
-const bridges: LocalBridge[] = [];
-
-afterEach(async () => {
-  for (const local of bridges.splice(0)) {
-    local.peer.close();
-    local.child.kill();
-  }
-  await dirs.cleanup();
-});
+const { dirs, bridges } = useLocalBridges();
 
 const RETENTION = 256 * 1024;
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');

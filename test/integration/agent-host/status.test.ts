@@ -1,18 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SessionStatus } from '../../../common/protocol/session';
-import { hello, OutputCollector, spawnLocalBridge, waitFor, type LocalBridge } from './client';
-import { StateDirs } from './fixture';
+import { hello, OutputCollector, spawnLocalBridge, waitFor } from './client';
+import { useLocalBridges } from './fixture';
 
-const dirs = new StateDirs();
-const bridges: LocalBridge[] = [];
-
-afterEach(async () => {
-  for (const local of bridges.splice(0)) {
-    local.peer.close();
-    local.child.kill();
-  }
-  await dirs.cleanup();
-});
+const { dirs, bridges } = useLocalBridges();
 
 describe('agent-host session status with real programs', () => {
   it('tells a prompt, a blocked read, continuous output, a sleeper and an exit apart', async () => {

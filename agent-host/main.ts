@@ -1,5 +1,8 @@
 import { errorMessage } from '../common/wire/errors';
+import { runBuiltinAgent } from './builtin/runBuiltinAgent';
 import { auditVerify } from './commands/audit';
+import { hook } from './commands/hook';
+import { mcp } from './commands/mcp';
 import { bridge } from './commands/bridge';
 import { serve } from './commands/serve';
 import { status } from './commands/status';
@@ -12,6 +15,10 @@ const USAGE = `usage: agent-host <command> [--state-dir DIR] [options]
   bridge          join stdin/stdout to the daemon, starting it if needed
   status [--json] show the daemon and its sessions
   audit verify [--anchor SEQ:HASH]  check the audit hash chain (and that it still holds a head seen before)
+agent side (run by the host inside an agent's session, reaching only that agent's endpoint):
+  agent builtin   Flightdeck's own agent
+  hook claude-code|codex EVENT [PAYLOAD]   a CLI agent's hook: asks the host, exits 0 or 2 (2 on any failure)
+  mcp             the host's MCP endpoint for a CLI agent (stdio)
   --version       print the version
 options: --state-dir DIR (or FLIGHTDECK_HOST_DIR; default ~/.flightdeck/host)
          --retention-bytes N, --high-watermark N, --stall-timeout-ms N (serve and bridge)
@@ -21,6 +28,10 @@ may write in, is refused: exit 1, naming what is wrong.
 `;
 
 async function main(argv: string[]): Promise<number> {
+  // Agent-side commands take their own arguments (hook payloads, never flags of the daemon) and no state dir.
+  if (argv[0] === 'agent' && argv[1] === 'builtin' && argv.length === 2) return runBuiltinAgent();
+  if (argv[0] === 'hook') return hook(argv.slice(1));
+  if (argv[0] === 'mcp' && argv.length === 1) return mcp();
   const { values, positionals } = parseFlags(argv);
   if (values.version) {
     process.stdout.write(`${HOST_VERSION}\n`);

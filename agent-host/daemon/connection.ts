@@ -15,8 +15,23 @@ import type { InputHolders } from '../viewers/inputHolders';
 import { Viewer, type ViewerSink } from '../viewers/viewer';
 import { encodeOutputFrameHeader } from '../../common/wire/frame';
 import type { SocketTransport } from '../wire/socketTransport';
+import type { AgentManager } from '../agents/agentManager';
+import type { Repos } from '../repos/repos';
+import { registerAgentHandlers } from './agentHandlers';
 
-export const CAPABILITIES = ['sessions', 'binary-input', 'flow-control', 'snapshots', 'audit', 'streams', 'replies', 'rpc-parts', 'audit-anchors'];
+export const CAPABILITIES = [
+  'sessions',
+  'binary-input',
+  'flow-control',
+  'snapshots',
+  'audit',
+  'streams',
+  'replies',
+  'rpc-parts',
+  'audit-anchors',
+  'repos',
+  'agents',
+];
 
 /** What a connection needs from the daemon around it. */
 export interface HostContext {
@@ -28,6 +43,8 @@ export interface HostContext {
   readonly auditReader: AuditReader;
   readonly inputAuditor: InputAuditor;
   readonly inputHolders: InputHolders;
+  readonly repos: Repos;
+  readonly agents: AgentManager;
   connections(): readonly ClientConnection[];
   /** Stops the daemon once the current reply is out. */
   shutdown(): void;
@@ -279,6 +296,7 @@ export class ClientConnection implements ViewerSink {
         return {};
       }),
     );
+    registerAgentHandlers(peer, host, () => this.actor(), guarded);
   }
 
   private async attach(sessionId: string, fromOffset: number | null, streamId: string) {

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import { AuditLog } from '../audit/auditLog';
 import { AuditReader } from '../audit/auditReader';
@@ -9,6 +10,8 @@ import { statePaths, type HostConfig } from '../config';
 import { integrityCheck, metaValue, openDatabase, type Db } from '../journal/database';
 import { Journal } from '../journal/journal';
 import { SessionManager } from '../sessions/sessionManager';
+import { AgentManager } from '../agents/agentManager';
+import { Repos } from '../repos/repos';
 import { prepareStateDir } from '../stateDirTrust';
 import { InputHolders } from '../viewers/inputHolders';
 import { SocketTransport } from '../wire/socketTransport';
@@ -28,6 +31,8 @@ export class Daemon implements HostContext {
   readonly auditReader: AuditReader;
   readonly inputHolders = new InputHolders();
   readonly inputAuditor: InputAuditor;
+  readonly repos: Repos;
+  readonly agents: AgentManager;
   private readonly clients = new Set<ClientConnection>();
   private server: Server | undefined;
   private nextClient = 1;
@@ -57,6 +62,22 @@ export class Daemon implements HostContext {
     this.sessions.events.on((event) => {
       for (const client of this.clients) if (client.ready) client.peer.notify('session.event', event);
     });
+    this.repos = new Repos(db, join(config.stateDir, 'repos'), join(config.stateDir, 'worktrees'));
+    this.agents = new AgentManager({
+      stateDir: config.stateDir,
+      db,
+      sessions: this.sessions,
+      audit: this.audit,
+      repos: this.repos,
+      nodePath: process.execPath,
+      // The daemon runs as `node agent-host.mjs serve`: agents run the same bundle (agent builtin, hook, mcp).
+      hostEntry: process.argv[1]!,
+      log: (message) => this.log(message),
+      onListenerError: (error, emitter) => this.fault(error, `a listener of ${emitter}`),
+    });
+    this.agents.events.on((event) => {
+      for (const client of this.clients) if (client.ready) client.peer.notify('agent.event', event);
+    });
     this.sessions.laggingViewers.on((viewer) => {
       for (const client of this.clients) if (client.ownsViewer(viewer)) client.dropViewer(viewer, 'fell-behind');
     });
@@ -82,6 +103,8 @@ export class Daemon implements HostContext {
     daemon.log(`starting agent-host pid ${process.pid} in ${config.stateDir}; journal integrity: ${integrityCheck(db)}`);
     const interrupted = daemon.sessions.restore();
     if (interrupted.length > 0) daemon.log(`marked ${interrupted.length} session(s) interrupted`);
+    const interruptedAgents = daemon.agents.restore();
+    if (interruptedAgents > 0) daemon.log(`marked ${interruptedAgents} agent(s) interrupted`);
     const expired = daemon.sessions.removeExpired();
     if (expired > 0) daemon.log(`removed ${expired} ended session(s) past their retention (audited)`);
     await daemon.listen(paths.socket);
@@ -131,6 +154,7 @@ export class Daemon implements HostContext {
     this.attempt('flush typing to the audit', () => this.inputAuditor.flushAll());
     await this.sessions.persistScreens().catch((error: unknown) => this.log(`could not save screens: ${String(error)}`));
     // Programs get SIGHUP; their exit will not be recorded: the next daemon marks them interrupted.
+    this.attempt('close agent endpoints', () => this.agents.shutdown());
     this.attempt('stop sessions', () => this.sessions.shutdown());
     for (const client of this.clients) client.peer.close();
     this.attempt('remove the socket', () => rmSync(statePaths(this.config.stateDir).socket, { force: true }));

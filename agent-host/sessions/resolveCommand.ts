@@ -2,7 +2,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { WireError, WireErrorCode } from '../../common/wire/errors';
 
-function isExecutableFile(path: string): boolean {
+export function isExecutableFile(path: string): boolean {
   try {
     if (!statSync(path).isFile()) return false;
     accessSync(path, constants.X_OK);
@@ -36,11 +36,21 @@ export function resolveCommand(command: string, cwd: string, path: string | unde
     const candidate = isAbsolute(command) ? command : resolve(cwd, command);
     if (isExecutableFile(candidate)) return candidate;
   } else {
-    for (const dir of (path ?? '').split(delimiter)) {
-      if (!dir) continue;
-      const candidate = join(resolve(cwd, dir), command);
-      if (isExecutableFile(candidate)) return candidate;
-    }
+    const found = findOnPath(command, cwd, path);
+    if (found) return found;
   }
   throw new WireError(WireErrorCode.CommandNotFound, `command not found: ${command}`, { command, path: path ?? '' });
+}
+
+/**
+ * The executable `name` on PATH, like a shell finds it; null when absent. Relative PATH entries are taken from `cwd`,
+ * or skipped when `cwd` is null (where the directory is not to be trusted: an agent's worktree).
+ */
+export function findOnPath(name: string, cwd: string | null, path: string | undefined): string | null {
+  for (const dir of (path ?? '').split(delimiter)) {
+    if (!dir || (cwd === null && !isAbsolute(dir))) continue;
+    const candidate = join(cwd === null ? dir : resolve(cwd, dir), name);
+    if (isExecutableFile(candidate)) return candidate;
+  }
+  return null;
 }

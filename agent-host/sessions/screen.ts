@@ -61,6 +61,11 @@ export class Screen {
     return { data: this.serializer.serialize(), cols: this.terminal.cols, rows: this.terminal.rows, offset: this.parsed };
   }
 
+  /** Whether the program turned bracketed paste on (DECSET 2004): only then may pasted text carry the markers. */
+  bracketedPasteMode(): boolean {
+    return this.terminal.modes.bracketedPasteMode;
+  }
+
   /** Text of the cursor's line up to the cursor, for prompt detection. */
   cursorLineText(): string {
     const buffer = this.terminal.buffer.active;

@@ -41,6 +41,7 @@ export class Session implements ViewerSource {
   private batcher: OutputBatcher | undefined;
   private lastOutputAt: number | null = null;
   private statusTimer: ReturnType<typeof setInterval> | undefined;
+  private statusReported = false;
 
   private constructor(
     private info: SessionInfo,
@@ -105,6 +106,11 @@ export class Session implements ViewerSource {
    */
   isTypingHidden(): boolean {
     return this.process?.typingHidden() ?? true;
+  }
+
+  /** Text pasted into the program: in bracketed-paste markers when it asked for them, so it is not read as typed keys. */
+  paste(text: string): void {
+    this.write(this.screen.bracketedPasteMode() ? `\x1b[200~${text}\x1b[201~` : text);
   }
 
   snapshotInfo(): SessionInfo {
@@ -188,26 +194,38 @@ export class Session implements ViewerSource {
     this.screen.feed(batch);
     for (const viewer of this.viewers) viewer.pump();
     // After the output frames of this turn have left (they are flushed on nextTick): status work never delays an echo.
-    if (this.info.status !== 'working' && !this.ended) queueMicrotask(() => this.tick());
+    if (this.info.status !== 'working' && !this.ended && !this.statusReported) queueMicrotask(() => this.tick());
     const cut = enforceJournalRetention(this.journal, this.info, this.limits.retentionBytes, this.viewers, (viewer) =>
       this.laggingViewers.emit(viewer),
     );
     if (cut !== null) this.info.retainedFrom = cut;
   }
 
+  /**
+   * A status the program reported itself (an agent's hooks or its own state): structured events are the truth, so
+   * from now on the screen heuristics stay out.
+   */
+  reportStatus(status: Extract<SessionStatus, 'working' | 'waiting-for-input' | 'idle'>): void {
+    if (this.ended || this.disposed) return;
+    this.statusReported = true;
+    this.setStatus(status);
+  }
+
   private tick(): void {
     if (!this.detector || this.ended || this.disposed) return;
     const pid = this.process?.pid;
     const now = Date.now();
-    this.setStatus(
-      this.detector.detect({
-        now,
-        startedAt: this.info.createdAt,
-        lastOutputAt: this.lastOutputAt,
-        cursorLine: () => this.screen.cursorLineText(),
-        blockedOnTtyRead: () => (pid ? foregroundBlockedOnTtyRead(pid) : false),
-      }),
-    );
+    if (!this.statusReported) {
+      this.setStatus(
+        this.detector.detect({
+          now,
+          startedAt: this.info.createdAt,
+          lastOutputAt: this.lastOutputAt,
+          cursorLine: () => this.screen.cursorLineText(),
+          blockedOnTtyRead: () => (pid ? foregroundBlockedOnTtyRead(pid) : false),
+        }),
+      );
+    }
     if (this.lastOutputAt !== null && now - this.lastOutputAt > RECENT_OUTPUT_KEEP_MS) this.recent.clear();
     this.screen.saveIfDue(now);
   }

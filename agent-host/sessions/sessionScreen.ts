@@ -33,6 +33,10 @@ export class SessionScreen {
     return this.live?.cursorLineText() ?? '';
   }
 
+  bracketedPasteMode(): boolean {
+    return this.live?.bracketedPasteMode() ?? false;
+  }
+
   /** Follows the journal: `batch` was just committed at the session's previous end. */
   feed(batch: Uint8Array): void {
     this.live?.feed(batch, (offset) => this.parsed(offset));

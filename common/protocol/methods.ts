@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agentMethods } from './agentMethods';
 import { notification, request } from './define';
 import { Labels, ScreenSnapshot, SessionId, SessionInfo, Signal, StreamId, TerminalSize } from './session';
 
@@ -228,6 +229,7 @@ export const hostProtocol = {
     summary: "The host ended this client's view of a session; re-attach to see it again.",
     params: DetachedEvent,
   }),
+  ...agentMethods,
 } as const;
 
 export type HostProtocol = typeof hostProtocol;

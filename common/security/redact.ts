@@ -26,3 +26,19 @@ export function redactDeep<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * A copy of a JSON-like value with every occurrence of the given secret values (at any depth) replaced by a marker
+ * naming where the secret came from: for secrets known by value (an agent's API key) rather than by shape.
+ */
+export function redactValues<T>(value: T, secrets: readonly { name: string; value: string }[]): T {
+  if (secrets.length === 0) return value;
+  if (typeof value === 'string') {
+    return secrets.reduce((text, secret) => text.split(secret.value).join(redactionMarker(secret.name)), value as string) as T;
+  }
+  if (Array.isArray(value)) return value.map((item: unknown) => redactValues(item, secrets)) as T;
+  if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value)) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactValues(item, secrets)])) as T;
+  }
+  return value;
+}

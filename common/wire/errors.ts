@@ -18,6 +18,17 @@ export const WireErrorCode = {
   SpawnFailed: 1104,
   InputNotAllowed: 1105,
   NotAttached: 1106,
+  RepoNotFound: 1200,
+  RepoExists: 1201,
+  GitFailed: 1202,
+  RefNotFound: 1203,
+  WorktreeDirty: 1204,
+  AgentNotFound: 1300,
+  AgentExists: 1301,
+  ProfileNotFound: 1302,
+  ConfigInvalid: 1303,
+  AgentRunning: 1304,
+  AgentNotRunning: 1305,
 } as const;
 export type WireErrorCode = (typeof WireErrorCode)[keyof typeof WireErrorCode];
 

@@ -1,8 +1,8 @@
 // The one stand-in of the test suite: a local server speaking the Anthropic Messages API (JSON and SSE) with
 // scripted turns, reached through the real SDK via its base URL, exactly as an on-prem gateway would be.
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { recordingServer, sendJson, type Recorded } from './recordingServer';
 
 export const FAKE_API_KEY = 'sk-ant-fake-test-key';
 
@@ -44,14 +44,7 @@ export interface ScriptedError {
   };
 }
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  /** Parsed JSON body, or undefined when there was none or it was not JSON. */
-  body: MessagesRequestBody | undefined;
-  receivedAt: number;
-}
+export type RecordedRequest = Recorded<MessagesRequestBody>;
 
 export interface MessagesRequestBody {
   model: string;
@@ -111,10 +104,6 @@ function errorBody(type: ErrorType, message: string, requestId: string) {
   return { type: 'error', error: { type, message }, request_id: requestId };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-}
 
 function requestError(body: MessagesRequestBody | undefined): string | undefined {
   if (!body) return 'The request body is not valid JSON.';
@@ -135,28 +124,6 @@ export async function fakeAnthropic(script: ScriptedTurn[], options: FakeAnthrop
   const chunkSize = options.chunkSize ?? 7;
   const turns = [...script];
   const requests: RecordedRequest[] = [];
-
-  const server = createServer((req, res) => {
-    const parts: Buffer[] = [];
-    req.on('data', (part: Buffer) => parts.push(part));
-    req.on('end', () => {
-      let body: MessagesRequestBody | undefined;
-      try {
-        body = parts.length > 0 ? (JSON.parse(Buffer.concat(parts).toString('utf8')) as MessagesRequestBody) : undefined;
-      } catch {
-        body = undefined;
-      }
-      const recorded: RecordedRequest = {
-        method: req.method ?? '',
-        path: (req.url ?? '').split('?')[0] ?? '',
-        headers: req.headers,
-        body,
-        receivedAt: Date.now(),
-      };
-      requests.push(recorded);
-      void handle(recorded, res).catch((error: unknown) => res.destroy(error instanceof Error ? error : undefined));
-    });
-  });
 
   async function handle(request: RecordedRequest, res: ServerResponse): Promise<void> {
     const requestId = newId('req');
@@ -246,17 +213,12 @@ export async function fakeAnthropic(script: ScriptedTurn[], options: FakeAnthrop
     stream.end();
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await recordingServer<MessagesRequestBody>(requests, handle);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.origin,
     requests,
     remaining: () => turns.length,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    close: () => server.close(),
   };
 }
 

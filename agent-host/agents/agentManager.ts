@@ -1,0 +1,352 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Emitter, type ListenerErrorHandler } from '../../common/events';
+import { AGENT_ENV } from '../../common/protocol/agentEndpoint';
+import type { StartAgentParams } from '../../common/protocol/agentMethods';
+import { ZERO_USAGE, type AgentEvent, type AgentInfo, type MessageDelivery, type ProfileInfo } from '../../common/protocol/agents';
+import { WireError, WireErrorCode } from '../../common/wire/errors';
+import type { z } from 'zod';
+import type { AuditLog } from '../audit/auditLog';
+import type { Repos } from '../repos/repos';
+import type { Actor, SessionManager } from '../sessions/sessionManager';
+import { readAgentEnv } from './agentEnv';
+import { AgentEndpoint } from './agentEndpoint';
+import { AgentStore, toInfo, type AgentRecord } from './agentStore';
+import { LAUNCHERS } from './launchers';
+import type { LaunchContext, Profile } from './launchSpec';
+import { PriceTable } from './prices';
+import { Profiles } from './profiles';
+import { RunningAgent } from './runningAgent';
+import { ToolGate } from './toolGate';
+import type { Db } from '../journal/database';
+
+type ParsedStart = z.output<typeof StartAgentParams>;
+
+/** Values shorter than this are not treated as secrets to strip from audit records (they would match everywhere). */
+const MIN_SECRET_LENGTH = 8;
+
+export interface AgentManagerDeps {
+  stateDir: string;
+  db: Db;
+  sessions: SessionManager;
+  audit: AuditLog;
+  repos: Repos;
+  /** `process.execPath` and the agent-host bundle, to run `agent-host agent|hook|mcp` for agents. */
+  nodePath: string;
+  hostEntry: string;
+  log: (message: string) => void;
+  onListenerError?: ListenerErrorHandler;
+  /** How long a CLI agent under hooks has to prove they fire (its SessionStart hook) before it is stopped. */
+  hooksDeadlineMs?: number;
+}
+
+const HOOKS_DEADLINE_MS = 60_000;
+
+const agentPaths = (stateDir: string) => ({
+  profiles: join(stateDir, 'profiles.yaml'),
+  agentEnv: join(stateDir, 'agent.env'),
+  prices: join(stateDir, 'prices.yaml'),
+  agents: join(stateDir, 'agents'),
+  // Short: a Unix socket path must fit in 107 bytes.
+  endpoints: join(stateDir, 'ep'),
+});
+
+/**
+ * Agents are sessions with a profile, a worktree and branch, a task and an endpoint: this starts, stops, resumes and
+ * removes them, and keeps what lists show (status, question, tokens, cost) in the host database.
+ */
+export class AgentManager {
+  readonly events: Emitter<AgentEvent>;
+  private readonly store: AgentStore;
+  private readonly profiles: Profiles;
+  private readonly prices: PriceTable;
+  private readonly gate: ToolGate;
+  private readonly running = new Map<string, RunningAgent>();
+  /** Names being started right now: a second start of the same name is refused before it touches git. */
+  private readonly starting = new Set<string>();
+  private readonly paths: ReturnType<typeof agentPaths>;
+
+  constructor(private readonly deps: AgentManagerDeps) {
+    this.paths = agentPaths(deps.stateDir);
+    this.store = new AgentStore(deps.db);
+    this.profiles = new Profiles(this.paths.profiles);
+    this.prices = new PriceTable(this.paths.prices);
+    this.gate = new ToolGate(deps.audit);
+    this.events = new Emitter({ name: 'agent events', onListenerError: deps.onListenerError });
+    for (const dir of [this.paths.agents, this.paths.endpoints]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  /** After a daemon restart: agents that ran died with the previous daemon (their sessions are interrupted). */
+  restore(): number {
+    // Sockets of the previous daemon's endpoints: nobody serves them any more.
+    rmSync(this.paths.endpoints, { recursive: true, force: true });
+    mkdirSync(this.paths.endpoints, { recursive: true, mode: 0o700 });
+    let interrupted = 0;
+    for (const record of this.store.list()) {
+      if (record.status === 'stopped' || record.status === 'exited' || record.status === 'interrupted') continue;
+      this.store.update({ ...record, status: 'interrupted', question: null });
+      interrupted++;
+    }
+    return interrupted;
+  }
+
+  list(): AgentInfo[] {
+    return this.store.list().map(toInfo);
+  }
+
+  profileInfos(): ProfileInfo[] {
+    return this.profiles.infos();
+  }
+
+  /** How many agents have a worktree of this repo (a repo with any is not removed). */
+  worktreesOf(repo: string): number {
+    return this.store.list().filter((record) => record.repo === repo).length;
+  }
+
+  async start(params: ParsedStart, by: Actor): Promise<AgentInfo> {
+    const profile = this.profiles.get(params.profile);
+    this.deps.repos.get(params.repo);
+    // Before git is touched: a bad agent.env or profile must leave nothing behind.
+    readAgentEnv(this.paths.agentEnv);
+    const name = params.name ?? `${profile.name.slice(0, 30)}-${randomBytes(2).toString('hex')}`;
+    if (this.store.find(name) || this.starting.has(name)) {
+      throw new WireError(WireErrorCode.AgentExists, `an agent named ${name} already exists on this host`, { agent: name });
+    }
+    this.starting.add(name);
+    const audit = { actor: by.actor, action: 'agent.start', target: `agent:${name}` };
+    try {
+      const baseCommit = await this.deps.repos.resolveBase(params.repo, params.base);
+      const worktree = await this.deps.repos.createWorktree(params.repo, name, baseCommit);
+      const now = Date.now();
+      const record: AgentRecord = {
+        name,
+        profile: profile.name,
+        kind: profile.kind,
+        repo: params.repo,
+        branch: worktree.branch,
+        baseCommit,
+        worktree: worktree.path,
+        task: params.task,
+        model: profile.model,
+        sessionId: null,
+        status: 'starting',
+        question: null,
+        messages: [],
+        usage: ZERO_USAGE,
+        costUsd: null,
+        turns: 0,
+        createdAt: now,
+        updatedAt: now,
+      };
+      this.store.insert(record);
+      try {
+        await this.launch(record, profile, false, params, by);
+      } catch (error) {
+        // Nothing half-created: the worktree, its new branch and the record go again.
+        this.store.remove(name);
+        await this.deps.repos.removeWorktree(params.repo, worktree.path, true).catch(() => undefined);
+        await this.deps.repos.deleteBranch(params.repo, worktree.branch).catch(() => undefined);
+        throw error;
+      }
+      this.deps.audit.append({
+        ...audit,
+        outcome: 'ok',
+        data: { ...by.data, profile: profile.name, repo: params.repo, base: params.base ?? null, baseCommit, task: params.task },
+      });
+      const info = toInfo(this.store.get(name));
+      this.events.emit({ type: 'started', agent: info });
+      return info;
+    } catch (error) {
+      this.deps.audit.append({ ...audit, outcome: 'error', data: { ...by.data, profile: profile.name, repo: params.repo, error: String(error) } });
+      throw error;
+    } finally {
+      this.starting.delete(name);
+    }
+  }
+
+  send(name: string, text: string, by: Actor): MessageDelivery {
+    const agent = this.running.get(name);
+    if (agent) return agent.send(text, by.actor);
+    const record = this.store.get(name);
+    // A stopped agent keeps its mail: it reads it when resumed.
+    this.deps.audit.append({ actor: by.actor, action: 'agent.message', target: `agent:${name}`, outcome: 'ok', data: { ...by.data, text } });
+    this.changed(this.store.update({ ...record, messages: [...record.messages, { text, by: by.actor, at: Date.now() }] }));
+    return 'queued';
+  }
+
+  stop(name: string, by: Actor): AgentInfo {
+    const agent = this.running.get(name);
+    if (!agent) throw new WireError(WireErrorCode.AgentNotRunning, `agent ${name} is not running`, { agent: name });
+    this.deps.audit.append({ actor: by.actor, action: 'agent.stop', target: `agent:${name}`, outcome: 'ok', data: by.data });
+    agent.stopping = true;
+    agent.session.kill();
+    return toInfo(this.store.get(name));
+  }
+
+  async resume(name: string, size: { cols?: number; rows?: number }, by: Actor): Promise<AgentInfo> {
+    if (this.running.has(name)) throw new WireError(WireErrorCode.AgentRunning, `agent ${name} is running`, { agent: name });
+    const record = this.store.get(name);
+    const profile = this.profiles.get(record.profile);
+    const audit = { actor: by.actor, action: 'agent.resume', target: `agent:${name}` };
+    try {
+      await this.launch(record, profile, true, { cols: size.cols ?? 120, rows: size.rows ?? 32 }, by);
+    } catch (error) {
+      this.deps.audit.append({ ...audit, outcome: 'error', data: { ...by.data, error: String(error) } });
+      throw error;
+    }
+    this.deps.audit.append({ ...audit, outcome: 'ok', data: by.data });
+    return toInfo(this.store.get(name));
+  }
+
+  async remove(name: string, force: boolean, by: Actor): Promise<void> {
+    if (this.running.has(name)) {
+      throw new WireError(WireErrorCode.AgentRunning, `agent ${name} is running; stop it first`, { agent: name });
+    }
+    const record = this.store.get(name);
+    await this.deps.repos.removeWorktree(record.repo, record.worktree, force);
+    this.store.remove(name);
+    rmSync(join(this.paths.agents, name), { recursive: true, force: true });
+    this.deps.audit.append({
+      actor: by.actor,
+      action: 'agent.remove',
+      target: `agent:${name}`,
+      outcome: 'ok',
+      data: { ...by.data, force, branch: record.branch, worktree: record.worktree },
+    });
+    this.events.emit({ type: 'removed', agent: toInfo(record) });
+  }
+
+  /** The daemon stops: endpoints close (their agents' sessions get SIGHUP with the rest). */
+  shutdown(): void {
+    for (const agent of this.running.values()) agent.endpoint?.close();
+  }
+
+  private async launch(record: AgentRecord, profile: Profile, resuming: boolean, size: { cols: number; rows: number }, by: Actor): Promise<void> {
+    const agentEnv = readAgentEnv(this.paths.agentEnv);
+    const agentDir = join(this.paths.agents, record.name);
+    mkdirSync(agentDir, { recursive: true, mode: 0o700 });
+    const token = randomBytes(32).toString('base64url');
+    const socketPath = join(this.paths.endpoints, `${randomBytes(6).toString('hex')}.sock`);
+    const env: Record<string, string> = {
+      GIT_AUTHOR_NAME: `flightdeck agent ${record.name}`,
+      GIT_AUTHOR_EMAIL: `${record.name}@agents.flightdeck.invalid`,
+      GIT_COMMITTER_NAME: `flightdeck agent ${record.name}`,
+      GIT_COMMITTER_EMAIL: `${record.name}@agents.flightdeck.invalid`,
+      ...agentEnv,
+      ...profile.env,
+      [AGENT_ENV.socket]: socketPath,
+      [AGENT_ENV.token]: token,
+      [AGENT_ENV.name]: record.name,
+    };
+    const context: LaunchContext = {
+      name: record.name,
+      profile,
+      worktree: record.worktree,
+      branch: record.branch,
+      task: record.task,
+      agentDir,
+      socketPath,
+      token,
+      nodePath: this.deps.nodePath,
+      hostEntry: this.deps.hostEntry,
+      env,
+      resuming,
+    };
+    const spec = LAUNCHERS[profile.kind](context);
+    const secrets = [
+      { name: 'agent-token', value: token },
+      ...Object.entries(agentEnv)
+        .filter(([, value]) => value.length >= MIN_SECRET_LENGTH)
+        .map(([key, value]) => ({ name: `agent.env:${key}`, value })),
+    ];
+    // The endpoint listens before the process exists, so its first request always finds it; it serves this agent
+    // only while this very run of it is the running one.
+    const live = (): RunningAgent => {
+      const current = this.running.get(record.name);
+      if (!current || current.endpoint !== endpoint) throw new WireError(WireErrorCode.AgentNotRunning, `agent ${record.name} is not running`);
+      return current;
+    };
+    const endpoint: AgentEndpoint = await AgentEndpoint.open(
+      socketPath,
+      token,
+      {
+        hello: (role) => live().hello(role),
+        decide: (params) => live().decide(params),
+        done: (params) => live().done(params),
+        state: (status) => live().state(status),
+        usage: (model, usage) => live().usage(model, usage),
+        progress: (message) => live().progress(message),
+        ask: (kind, input) => live().ask(kind, input),
+        nextMessage: (signal) => live().nextMessage(signal),
+        saveConversation: (conversation, turns) => live().saveConversation(conversation, turns),
+        hookEvent: (params) => live().hookEvent(params),
+      },
+      this.deps.log,
+    );
+    let session;
+    try {
+      session = this.deps.sessions.start(
+        {
+          command: spec.command,
+          args: spec.args,
+          cwd: record.worktree,
+          env: spec.env,
+          cols: size.cols,
+          rows: size.rows,
+          name: `agent:${record.name}`,
+          labels: { agent: record.name, agentKind: profile.kind, repo: record.repo },
+          inputAllowed: true,
+        },
+        by,
+      );
+    } catch (error) {
+      endpoint.close();
+      throw error;
+    }
+    const agent = new RunningAgent(record.name, profile, session, secrets, agentDir, {
+      store: this.store,
+      gate: this.gate,
+      prices: this.prices,
+      audit: this.deps.audit,
+      changed: (changed) => this.changed(changed),
+      log: this.deps.log,
+    });
+    agent.endpoint = endpoint;
+    this.running.set(record.name, agent);
+    this.changed(this.store.update({ ...this.store.get(record.name), sessionId: session.id, status: 'starting', question: null }));
+    const hooksDeadline = profile.governance.hooks && profile.kind !== 'builtin' && profile.kind !== 'command' ? this.watchHooks(agent) : undefined;
+    session.events.on((type) => {
+      if (type === 'exited') {
+        clearTimeout(hooksDeadline);
+        this.running.delete(record.name);
+        agent.ended();
+      } else if (type === 'status') {
+        const status = session.snapshotInfo().status;
+        if (status === 'working' || status === 'idle' || status === 'starting') agent.setStatus(status, true);
+        else if (status === 'waiting-for-input') agent.setStatus('waiting-for-human', true);
+      }
+    });
+  }
+
+  /**
+   * A CLI ignores a config it cannot read without a word (Claude Code: an invalid settings file means no hooks at
+   * all), so an agent whose hooks have not reached the host in time runs ungoverned: it is stopped. Fail closed.
+   */
+  private watchHooks(agent: RunningAgent): ReturnType<typeof setTimeout> {
+    const deadlineMs = this.deps.hooksDeadlineMs ?? HOOKS_DEADLINE_MS;
+    const timer = setTimeout(() => {
+      if (agent.hooksVerified || !agent.session.running) return;
+      const reason = `its hooks did not reach the host within ${deadlineMs / 1000} s, so it would run ungoverned`;
+      this.deps.log(`agent ${agent.name}: stopped: ${reason}`);
+      this.deps.audit.append({ actor: 'host', action: 'agent.stop', target: `agent:${agent.name}`, reason, outcome: 'ok', data: { rule: 'hooks-unverified' } });
+      agent.session.kill();
+    }, deadlineMs);
+    timer.unref();
+    return timer;
+  }
+
+  private changed(record: AgentRecord): void {
+    this.events.emit({ type: 'changed', agent: toInfo(record) });
+  }
+}

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { AgentKind, AgentName, HumanRequestKind, TokenUsage } from './agents';
+import { request, type Registry } from './define';
+
+const Empty = z.object({}).strict();
+const CallId = z.string().min(1).max(128);
+const ToolName = z.string().min(1).max(256);
+/** Any JSON object: tool inputs are the agent's, checked by whoever runs the tool. */
+const JsonObject = z.record(z.string(), z.unknown());
+
+export const AgentLimits = z.object({
+  /** Model calls per agent, over its whole life (resumes included). */
+  maxTurns: z.number().int().positive(),
+  /** max_tokens of each model call. */
+  maxTokens: z.number().int().positive(),
+  /** Context the conversation may fill before old tool results are compacted. */
+  contextTokens: z.number().int().positive(),
+});
+export type AgentLimits = z.infer<typeof AgentLimits>;
+
+export const AgentHello = z.object({
+  name: AgentName,
+  kind: AgentKind,
+  worktree: z.string(),
+  branch: z.string(),
+  task: z.string(),
+  model: z.string().nullable(),
+  limits: AgentLimits,
+  /** Model calls made so far (they count against maxTurns). */
+  turns: z.number().int().nonnegative(),
+  /** What the agent saved with conversation.save, or null on a first start. */
+  conversation: z.unknown().nullable(),
+});
+export type AgentHello = z.infer<typeof AgentHello>;
+
+export const ToolDecision = z.object({
+  decision: z.enum(['allow', 'deny']),
+  /** Shown to the model when denied. */
+  reason: z.string().nullable(),
+  /** The rule that decided (audited with the call). */
+  rule: z.string(),
+});
+export type ToolDecision = z.infer<typeof ToolDecision>;
+
+/**
+ * What an agent (its process, its hooks, its MCP endpoint) may ask of the host, over its own endpoint socket — never
+ * the control socket. The host authenticates the agent by the endpoint and a token, and acts only for that agent.
+ */
+export const agentEndpointProtocol = {
+  'agent.hello': request({
+    direction: 'client-to-host',
+    summary: 'First request: the token the host gave this agent. Returns what the agent needs to run (or continue).',
+    params: z.object({ token: z.string().min(16).max(256), role: z.enum(['agent', 'hook', 'mcp']).default('agent') }),
+    result: AgentHello,
+  }),
+  'tool.decide': request({
+    direction: 'client-to-host',
+    summary: 'The one decision point for every tool call: audited before the answer; deny means the tool must not run.',
+    params: z.object({ callId: CallId, tool: ToolName, input: JsonObject, subagent: z.string().max(128).optional() }),
+    result: ToolDecision,
+  }),
+  'tool.done': request({
+    direction: 'client-to-host',
+    summary: 'How an allowed tool call ended (audited).',
+    params: z.object({ callId: CallId, tool: ToolName, ok: z.boolean(), summary: z.string().max(4096) }),
+    result: Empty,
+  }),
+  'agent.state': request({
+    direction: 'client-to-host',
+    summary: 'The agent works, or is idle at the end of a turn (waiting for a message).',
+    params: z.object({ status: z.enum(['working', 'idle']) }),
+    result: Empty,
+  }),
+  'agent.usage': request({
+    direction: 'client-to-host',
+    summary: 'Tokens of one model call; the host adds them up and prices them.',
+    params: z.object({ model: z.string().min(1).max(256), usage: TokenUsage }),
+    result: z.object({ total: TokenUsage, costUsd: z.number().nullable() }),
+  }),
+  'agent.progress': request({
+    direction: 'client-to-host',
+    summary: 'report_progress: a line for the tech lead (audited); does not wait.',
+    params: z.object({ message: z.string().min(1).max(4096) }),
+    result: Empty,
+  }),
+  'agent.ask': request({
+    direction: 'client-to-host',
+    summary: 'ask_human, escalate, checkpoint, submit_plan: audited, shown as the agent’s question, answered by a human.',
+    params: z.object({ kind: HumanRequestKind, input: JsonObject }),
+    result: z.object({ answer: z.string(), by: z.string() }),
+  }),
+  'agent.nextMessage': request({
+    direction: 'client-to-host',
+    summary: 'The next message a human sent (agent send); waits until there is one.',
+    params: Empty,
+    result: z.object({ text: z.string(), by: z.string() }),
+  }),
+  'conversation.save': request({
+    direction: 'client-to-host',
+    summary: 'The built-in agent’s conversation, kept by the host so agent resume continues it after any crash.',
+    params: z.object({ conversation: z.unknown(), turns: z.number().int().nonnegative() }),
+    result: Empty,
+  }),
+  'hook.event': request({
+    direction: 'client-to-host',
+    summary:
+      'A CLI agent’s hook fired (agent-host hook EVENT): the host decides and says how the hook exits. ' +
+      'The hook exits 2 (block) whenever this cannot be asked or answered in time: fail closed.',
+    params: z.object({ agent: z.enum(['claude-code', 'codex']), event: z.string().min(1).max(64), payload: JsonObject }),
+    result: z.object({
+      exitCode: z.union([z.literal(0), z.literal(2)]),
+      stdout: z.string().max(1024 * 1024).default(''),
+      stderr: z.string().max(64 * 1024).default(''),
+    }),
+  }),
+} as const satisfies Registry;
+
+export type AgentEndpointProtocol = typeof agentEndpointProtocol;
+
+/** Environment variables the host gives each agent process (and its hooks and MCP endpoint). */
+export const AGENT_ENV = {
+  socket: 'FLIGHTDECK_AGENT_SOCKET',
+  token: 'FLIGHTDECK_AGENT_TOKEN',
+  name: 'FLIGHTDECK_AGENT',
+} as const;

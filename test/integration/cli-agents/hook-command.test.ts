@@ -1,0 +1,155 @@
+// `agent-host hook` as a process, the way a CLI runs it: it must exit 2 (block) on every failure, since any other
+// non-zero exit lets Claude Code run the tool.
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentEndpointProtocol, AGENT_ENV } from '../../../common/protocol/agentEndpoint';
+import { RpcPeer } from '../../../common/wire/peer';
+import { HOOK_DEADLINE_MS } from '../../../agent-host/cliAgents/hookCommand';
+import { SocketTransport } from '../../../agent-host/wire/socketTransport';
+import { AGENT_HOST_BUNDLE } from '../agent-host/client';
+import { scratch, TestEndpoint, TOKEN } from './fixture';
+
+let dirs: ReturnType<typeof scratch>;
+
+beforeAll(() => {
+  dirs = scratch();
+});
+afterAll(() => dirs.cleanup());
+
+interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs `agent-host hook ARGS` with `stdin` (null: a stdin that never ends, like a terminal nobody types in). */
+function runHook(args: string[], stdin: string | null, env: Record<string, string>): Promise<Outcome> {
+  const started = Date.now();
+  const child = spawn(process.execPath, [AGENT_HOST_BUNDLE, 'hook', ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+  if (stdin !== null) child.stdin.end(stdin);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started })));
+}
+
+const envFor = (socketPath: string) => ({ [AGENT_ENV.socket]: socketPath, [AGENT_ENV.token]: TOKEN });
+const preToolUse = JSON.stringify({ hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'ls' }, tool_use_id: 'toolu_9' });
+
+/** An endpoint whose hook.event answers as the test says (or never). */
+async function customEndpoint(name: string, answer: () => unknown): Promise<{ socketPath: string; server: Server }> {
+  const socketPath = join(dirs.root, `${name}.sock`);
+  const server = createServer((socket) => {
+    const peer = new RpcPeer(agentEndpointProtocol, new SocketTransport(socket));
+    peer.handle('agent.hello', () => ({
+      name: 'a1',
+      kind: 'claude-code' as const,
+      worktree: '/',
+      branch: 'b',
+      task: 't',
+      model: null,
+      limits: { maxTurns: 1, maxTokens: 1, contextTokens: 1 },
+      turns: 0,
+      conversation: null,
+    }));
+    peer.handle('hook.event', answer as never);
+  });
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  return { socketPath, server };
+}
+
+describe('agent-host hook', () => {
+  it('prints the host’s answer and exits with its code: allow (0, JSON on stdout) and deny (2, reason on stderr)', async () => {
+    const socketPath = join(dirs.root, 'ok.sock');
+    const endpoint = await TestEndpoint.start(socketPath, {
+      decide: (_, input) => (input.command === 'ls' ? { decision: 'allow', reason: null, rule: 'r1' } : { decision: 'deny', reason: 'not rm', rule: 'r2' }),
+    });
+    try {
+      const allowed = await runHook(['claude-code', 'PreToolUse'], preToolUse, envFor(socketPath));
+      expect(allowed.code).toBe(0);
+      expect(JSON.parse(allowed.stdout).hookSpecificOutput.permissionDecision).toBe('allow');
+      const rm = JSON.stringify({ ...JSON.parse(preToolUse), tool_input: { command: 'rm -rf /' } });
+      const deniedRun = await runHook(['claude-code', 'PreToolUse'], rm, envFor(socketPath));
+      expect(deniedRun.code).toBe(2);
+      expect(deniedRun.stdout).toBe('');
+      expect(deniedRun.stderr).toContain('not rm');
+      expect(endpoint.hellos).toEqual(['hook', 'hook']);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('takes the payload from its last argument when given (Codex notify) and never reads stdin then', async () => {
+    const socketPath = join(dirs.root, 'notify.sock');
+    const endpoint = await TestEndpoint.start(socketPath);
+    try {
+      const outcome = await runHook(['codex', 'notify', JSON.stringify({ type: 'agent-turn-complete' })], null, envFor(socketPath));
+      expect(outcome.code).toBe(0);
+      expect(endpoint.statuses).toEqual([{ status: 'idle' }]);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it.each([
+    ['no endpoint in the environment', () => ({}), preToolUse, 'FLIGHTDECK_AGENT_SOCKET is not set'],
+    ['no token in the environment', () => ({ [AGENT_ENV.socket]: '/nonexistent.sock' }), preToolUse, 'FLIGHTDECK_AGENT_TOKEN is not set'],
+    ['no socket', () => envFor(join(dirs.root, 'absent.sock')), preToolUse, 'ENOENT'],
+    ['a payload that is not JSON', () => envFor(join(dirs.root, 'absent.sock')), '{"tool_name": ', 'unreadable hook payload'],
+    ['a payload that is not an object', () => envFor(join(dirs.root, 'absent.sock')), '[1,2]', 'not a JSON object'],
+  ])('blocks (exit 2) with %s', async (_, env, stdin, reason) => {
+    const outcome = await runHook(['claude-code', 'PreToolUse'], stdin, env());
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toContain(reason);
+  });
+
+  it('blocks (exit 2) when the token is refused', async () => {
+    const socketPath = join(dirs.root, 'token.sock');
+    const endpoint = await TestEndpoint.start(socketPath);
+    try {
+      const outcome = await runHook(['claude-code', 'PreToolUse'], preToolUse, { [AGENT_ENV.socket]: socketPath, [AGENT_ENV.token]: 'x'.repeat(32) });
+      expect(outcome.code).toBe(2);
+      expect(outcome.stderr).toContain('bad token');
+      expect(endpoint.events).toEqual([]);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('blocks (exit 2) on an answer that is not one (exit code 0 or 2 only)', async () => {
+    const { socketPath, server } = await customEndpoint('bad-answer', () => ({ exitCode: 1, stdout: '', stderr: '' }));
+    try {
+      const outcome = await runHook(['claude-code', 'PreToolUse'], preToolUse, envFor(socketPath));
+      expect(outcome.code).toBe(2);
+      expect(outcome.stderr).toContain('invalid result');
+    } finally {
+      server.close();
+    }
+  });
+
+  it(`blocks (exit 2) when the host does not answer within ${HOOK_DEADLINE_MS} ms, before the CLI's own timeout`, async () => {
+    const { socketPath, server } = await customEndpoint('silent', () => new Promise(() => undefined));
+    try {
+      const outcome = await runHook(['claude-code', 'PreToolUse'], preToolUse, envFor(socketPath));
+      expect(outcome.code).toBe(2);
+      expect(outcome.stderr).toContain(`no answer from the host within ${HOOK_DEADLINE_MS} ms`);
+      expect(outcome.ms).toBeLessThan(HOOK_DEADLINE_MS + 5000);
+    } finally {
+      server.close();
+    }
+  }, HOOK_DEADLINE_MS + 15_000);
+
+  it('lets the agent stop (exit 1, not 2) when the end of a turn cannot be reported: 2 would make it keep working', async () => {
+    const outcome = await runHook(['claude-code', 'Stop'], '{"stop_hook_active": false}', envFor(join(dirs.root, 'absent.sock')));
+    expect(outcome.code).toBe(1);
+  });
+
+  it('refuses a command line it does not understand (exit 2)', async () => {
+    expect((await runHook(['gemini', 'PreToolUse'], preToolUse, {})).code).toBe(2);
+    expect((await runHook(['claude-code'], preToolUse, {})).code).toBe(2);
+  });
+});

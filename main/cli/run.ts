@@ -7,6 +7,8 @@ import { hostAdd, hostCheck, hostList, hostRemove, hostTrust, hostUpgrade } from
 import { sessionOutput } from './output';
 import { auditVerify } from './auditCommands';
 import { CliPrompter, type TrustPolicy } from './prompter';
+import { agentList, agentRemove, agentResume, agentSend, agentStart, agentStop, profileList } from './agentCommands';
+import { repoAdd, repoList, repoRemove } from './repoCommands';
 import { sessionKill, sessionList, sessionRemove, sessionSend, sessionStart } from './sessionCommands';
 import { USAGE } from './usage';
 import { versionText } from './version';
@@ -52,6 +54,21 @@ const COMMANDS: Record<string, Command> = {
   'session send': sessionSend,
   'session output': sessionOutput,
   'audit verify': auditVerify,
+  'repo add': repoAdd,
+  'repo list': repoList,
+  'repo ls': repoList,
+  'repo remove': repoRemove,
+  'repo rm': repoRemove,
+  'profile list': profileList,
+  'profile ls': profileList,
+  'agent start': agentStart,
+  'agent list': agentList,
+  'agent ls': agentList,
+  'agent send': agentSend,
+  'agent stop': agentStop,
+  'agent resume': agentResume,
+  'agent remove': agentRemove,
+  'agent rm': agentRemove,
 };
 
 /** After a host key was refused without a terminal: how to trust it on purpose. */

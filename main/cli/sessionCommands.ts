@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { SessionInfo } from '../../common/protocol/session';
-import { errorMessage } from '../../common/wire/errors';
 import { print, printJson, table, UsageError, type CliContext } from './context';
+import { fromEachHost, reportFailures } from './eachHost';
 import { resolveSession } from './sessionRef';
 
 export async function sessionStart(ctx: CliContext, argv: string[]): Promise<void> {
@@ -42,26 +42,14 @@ function sessionRow(host: string, session: SessionInfo): string[] {
 }
 
 export async function sessionList(ctx: CliContext, argv: string[]): Promise<void> {
-  const names = argv.length > 0 ? argv : ctx.core.listHosts().map((host) => host.name);
-  const rows: { host: string; session: SessionInfo }[] = [];
-  const failures: { host: string; error: string }[] = [];
-  await Promise.all(
-    names.map(async (name) => {
-      try {
-        const { sessions } = await (await ctx.core.host(name).lane()).peer.request('session.list', {});
-        for (const session of sessions) rows.push({ host: name, session });
-      } catch (error) {
-        failures.push({ host: name, error: errorMessage(error) });
-      }
-    }),
-  );
+  const { rows, failures } = await fromEachHost(ctx, argv, async (host) => {
+    const { sessions } = await (await ctx.core.host(host).lane()).peer.request('session.list', {});
+    return sessions.map((session) => ({ host, session }));
+  });
   rows.sort((a, b) => a.host.localeCompare(b.host) || a.session.createdAt - b.session.createdAt);
   if (ctx.json) printJson({ sessions: rows, errors: failures });
-  else {
-    print(table(['SESSION', 'NAME', 'STATUS', 'BYTES', 'COMMAND'], rows.map((row) => sessionRow(row.host, row.session))));
-    for (const failure of failures) process.stderr.write(`flightdeck: ${failure.host}: ${failure.error}\n`);
-  }
-  if (failures.length > 0 && argv.length > 0) throw new Error(failures.map((failure) => `${failure.host}: ${failure.error}`).join('; '));
+  else print(table(['SESSION', 'NAME', 'STATUS', 'BYTES', 'COMMAND'], rows.map((row) => sessionRow(row.host, row.session))));
+  reportFailures(ctx, argv, failures);
 }
 
 export async function sessionKill(ctx: CliContext, argv: string[]): Promise<void> {

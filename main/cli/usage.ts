@@ -18,7 +18,17 @@ usage:
   flightdeck session send HOST/SESSION TEXT [--enter]
   flightdeck session output HOST/SESSION [--from OFFSET] [--follow] [--snapshot]
                   (--snapshot: print the screen that stands for output cut from the host's journal)
-  flightdeck attach HOST/SESSION          (detach: ${DETACH_HELP})
+  flightdeck attach HOST/SESSION|HOST/AGENT   (detach: ${DETACH_HELP})
+  flightdeck repo add HOST NAME GIT_URL [--branch B]   (cloned on the VM with its own git credentials)
+  flightdeck repo list HOST [--json]
+  flightdeck repo remove HOST NAME
+  flightdeck profile list HOST [--json]
+  flightdeck agent start HOST --repo NAME --profile P --task TEXT [--name N] [--base REF] [--json]
+  flightdeck agent list [HOST...] [--json]
+  flightdeck agent send HOST/AGENT TEXT   (answers its question, else queued or typed at its prompt)
+  flightdeck agent stop HOST/AGENT
+  flightdeck agent resume HOST/AGENT
+  flightdeck agent remove HOST/AGENT [--force]   (removes its worktree: only a clean one unless --force; the branch stays)
   flightdeck audit verify HOST [--accept] [--json]   (the chain, and that it still holds what this machine saw)
   flightdeck --version
 

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { notification, request } from '../protocol/define';
 import { AuditHead, AuditVerifyResult, SessionEvent, StartSessionParams, ViewerEvent } from '../protocol/methods';
 import { AttachResult } from '../protocol/methods';
+import { AgentEvent, AgentInfo, AgentName, MessageDelivery, ProfileInfo, RepoInfo } from '../protocol/agents';
+import { StartAgentParams } from '../protocol/agentMethods';
 import { ScreenSnapshot, SessionId, SessionInfo, Signal, TerminalSize } from '../protocol/session';
 import { AddHostParams, HostName, HostView } from './hosts';
 import { Prompt, PromptAnswer } from './prompts';
@@ -29,6 +31,7 @@ export const TerminalInputRefused = z.object({
 });
 export type TerminalInputRefused = z.infer<typeof TerminalInputRefused>;
 const SessionRef = { host: HostName, sessionId: SessionId };
+const AgentRef = { host: HostName, agent: AgentName };
 
 /**
  * The AppApi: everything the renderer may ask of the core, and every event it receives.
@@ -38,7 +41,7 @@ const SessionRef = { host: HostName, sessionId: SessionId };
 export const appApi = {
   'hosts.list': request({
     direction: 'client-to-host',
-    summary: 'Every configured host with its connection state and sessions.',
+    summary: 'Every configured host with its connection state, sessions and agents.',
     params: Empty,
     result: z.object({ hosts: z.array(HostView) }),
   }),
@@ -134,6 +137,48 @@ export const appApi = {
       alarm: z.string().nullable(),
     }),
   }),
+  'repos.list': request({
+    direction: 'client-to-host',
+    summary: 'The repos cloned on a host (added with `flightdeck repo add`).',
+    params: z.object({ host: HostName }),
+    result: z.object({ repos: z.array(RepoInfo) }),
+  }),
+  'profiles.list': request({
+    direction: 'client-to-host',
+    summary: 'The profiles agents can start from on a host.',
+    params: z.object({ host: HostName }),
+    result: z.object({ profiles: z.array(ProfileInfo) }),
+  }),
+  'agents.start': request({
+    direction: 'client-to-host',
+    summary: "Start an agent on a host: a worktree and branch flightdeck/<name> of the repo, the profile's process in a session.",
+    params: StartAgentParams.extend({ host: HostName }),
+    result: z.object({ agent: AgentInfo }),
+  }),
+  'agents.send': request({
+    direction: 'client-to-host',
+    summary: "A human's message to an agent: the answer to its question, else queued (or typed at a CLI agent's prompt).",
+    params: z.object({ ...AgentRef, text: z.string().min(1).max(256 * 1024) }),
+    result: z.object({ delivery: MessageDelivery }),
+  }),
+  'agents.stop': request({
+    direction: 'client-to-host',
+    summary: "End an agent's process; its worktree, branch and conversation stay for agents.resume.",
+    params: z.object(AgentRef),
+    result: z.object({ agent: AgentInfo }),
+  }),
+  'agents.resume': request({
+    direction: 'client-to-host',
+    summary: 'Start a stopped, exited or interrupted agent again in a new session.',
+    params: z.object({ ...AgentRef, ...TerminalSize }).partial({ cols: true, rows: true }),
+    result: z.object({ agent: AgentInfo }),
+  }),
+  'agents.remove': request({
+    direction: 'client-to-host',
+    summary: 'Forget an agent that is not running and remove its worktree (only when clean unless force); the branch stays.',
+    params: z.object({ ...AgentRef, force: z.boolean().default(false) }),
+    result: Empty,
+  }),
   'terminal.attach': request({
     direction: 'client-to-host',
     summary: 'Start streaming a session to this window: snapshot first, then OUTPUT frames from streamFrom.',
@@ -154,7 +199,7 @@ export const appApi = {
   }),
   'hosts.changed': notification({
     direction: 'host-to-client',
-    summary: "A host's configuration, connection state or session list changed.",
+    summary: "A host's configuration, connection state, sessions or agents changed.",
     params: z.object({ host: HostView }),
   }),
   'hosts.removed': notification({
@@ -166,6 +211,11 @@ export const appApi = {
     direction: 'host-to-client',
     summary: 'A session event from a host.',
     params: z.object({ host: HostName, event: SessionEvent }),
+  }),
+  'agents.event': notification({
+    direction: 'host-to-client',
+    summary: 'An agent on a host started, changed (status, question, tokens, cost) or was removed.',
+    params: z.object({ host: HostName, event: AgentEvent }),
   }),
   'terminal.viewer': notification({
     direction: 'host-to-client',

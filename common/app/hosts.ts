@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AgentInfo } from '../protocol/agents';
 import { SessionInfo } from '../protocol/session';
 
 export const HostName = z
@@ -39,6 +40,8 @@ export const HostView = HostConfig.extend({
   /** Set when the host's audit chain no longer holds the newest record this app saw of it (cut or rewritten). */
   auditAlarm: z.string().nullable(),
   sessions: z.array(SessionInfo),
+  /** Absent while the host's agent-host is not known to run agents (never reached, or older: `host upgrade`). */
+  agents: z.array(AgentInfo).optional(),
 });
 export type HostView = z.infer<typeof HostView>;
 

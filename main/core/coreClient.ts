@@ -5,6 +5,7 @@ import { WireError, WireErrorCode } from '../../common/wire/errors';
 import { describeZodIssues } from '../../common/zodIssues';
 import { listAliases, sshEnvironment } from '../ssh/config';
 import type { HostConnection } from '../fleet/hostConnection';
+import { agentRequests } from './agentRequests';
 import type { FleetCore } from './fleetCore';
 import { TerminalLane } from './terminalLane';
 
@@ -34,6 +35,8 @@ export class CoreClient {
           return sink.notify('hosts.removed', { name: event.name });
         case 'sessions.event':
           return sink.notify('sessions.event', { host: event.host, event: event.event });
+        case 'agents.event':
+          return sink.notify('agents.event', { host: event.host, event: event.event });
         case 'prompts.raised':
           return sink.notify('prompts.raised', event.prompt);
         case 'prompts.settled':
@@ -92,6 +95,7 @@ export class CoreClient {
       return {};
     },
     'audit.verify': ({ host, accept }) => this.core.verifyAudit(host, accept),
+    ...agentRequests((host) => this.core.host(host).lane()),
     'terminal.attach': ({ host, sessionId, fromOffset }) => this.terminals(host).attach(sessionId, fromOffset),
     'terminal.detach': async ({ host, sessionId }) => {
       await this.lanes.get(host)?.lane.detach(sessionId);

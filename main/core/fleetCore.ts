@@ -4,6 +4,7 @@ import { Emitter, type Unsubscribe } from '../../common/events';
 import { describeZodIssues } from '../../common/zodIssues';
 import type { AppApi } from '../../common/app/api';
 import type { ResultOf } from '../../common/protocol/define';
+import type { AgentEvent } from '../../common/protocol/agents';
 import type { HelloResult, SessionEvent } from '../../common/protocol/methods';
 import { parseHostSpec } from '../ssh/config';
 import { FleetError } from '../ssh/errors';
@@ -35,6 +36,7 @@ export type CoreEvent =
   | { type: 'hosts.changed'; host: HostView }
   | { type: 'hosts.removed'; name: string }
   | { type: 'sessions.event'; host: string; event: SessionEvent }
+  | { type: 'agents.event'; host: string; event: AgentEvent }
   | { type: 'prompts.raised'; prompt: Prompt }
   | { type: 'prompts.settled'; id: string };
 
@@ -85,6 +87,7 @@ export class FleetCore {
     });
     connection.onChange((host) => this.events.emit({ type: 'hosts.changed', host }));
     connection.onSessionEvent((event) => this.events.emit({ type: 'sessions.event', host: config.name, event }));
+    connection.onAgentEvent((event) => this.events.emit({ type: 'agents.event', host: config.name, event }));
     this.hosts.set(config.name, connection);
     return connection;
   }

@@ -2,6 +2,7 @@ import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { ConnectionState, HostConfig, HostView } from '../../common/app/hosts';
 import { Emitter, type Unsubscribe } from '../../common/events';
+import type { AgentEvent } from '../../common/protocol/agents';
 import type { ClientIdentity, SessionEvent } from '../../common/protocol/methods';
 import type { SessionInfo } from '../../common/protocol/session';
 import { errorMessage } from '../../common/wire/errors';
@@ -9,6 +10,7 @@ import { resolveRoute, sshEnvironment } from '../ssh/config';
 import { connectRoute, type Prompter } from '../ssh/connect';
 import { FleetError, isPermanent } from '../ssh/errors';
 import type { Store } from '../store/store';
+import { AgentRoster } from './agentRoster';
 import { checkAuditAnchor } from './auditAnchors';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { ensureAgentHost, remoteLayout } from './bootstrap';
@@ -50,6 +52,7 @@ export class HostConnection {
   /** The anchor check of the latest connect (it runs beside the first requests, not before them). */
   private anchorCheck: Promise<void> = Promise.resolve();
   private sessions: SessionInfo[] = [];
+  private readonly agents = new AgentRoster();
   private link: Link | null = null;
   private control: Lane | null = null;
   private connecting: Promise<void> | null = null;
@@ -89,6 +92,7 @@ export class HostConnection {
       latencyMs: this.latencyMs,
       auditAlarm: this.auditAlarm,
       sessions: this.sessions,
+      agents: this.agents.list(),
     };
   }
 
@@ -98,6 +102,10 @@ export class HostConnection {
 
   onSessionEvent(listener: (event: SessionEvent) => void): Unsubscribe {
     return this.sessionEvents.on(listener);
+  }
+
+  onAgentEvent(listener: (event: AgentEvent) => void): Unsubscribe {
+    return this.agents.onEvent(listener);
   }
 
   /** Fires after every successful (re)connect. */
@@ -182,6 +190,7 @@ export class HostConnection {
         throw error;
       });
       debug(`${this.name}: handshake done (agent-host ${control.hello.hostVersion}, daemon pid ${control.hello.pid})`);
+      await this.agents.follow(control);
       const started = performance.now();
       const { sessions } = await control.peer.request('session.list', {});
       this.latencyMs = Math.round((performance.now() - started) * 10) / 10;
@@ -355,6 +364,7 @@ export class HostConnection {
     this.teardown();
     this.connectedEvents.clear();
     this.dropEvents.clear();
+    this.agents.clear();
     this.state = 'disconnected';
   }
 

@@ -8,6 +8,7 @@ export async function syncStore(client: AppClient): Promise<void> {
   client.on('hosts.changed', ({ host }) => useStore.getState().upsertHost(host));
   client.on('hosts.removed', ({ name }) => useStore.getState().removeHost(name));
   client.on('sessions.event', ({ host, event }) => useStore.getState().applySessionEvent(host, event));
+  client.on('agents.event', ({ host, event }) => useStore.getState().applyAgentEvent(host, event));
   client.on('prompts.raised', (prompt) => useStore.getState().addPrompt(prompt));
   client.on('prompts.settled', ({ id }) => useStore.getState().settlePrompt(id));
   try {

@@ -2,6 +2,8 @@ import { Command } from 'cmdk';
 import { terminalKey } from '../../../common/app/api';
 import { errorMessage } from '../../../common/wire/errors';
 import { client } from '../client/clientRef';
+import { agentRunning, plainSessions } from '../lib/agents';
+import { openAgent, resumeAgent, stopAgent } from '../lib/agentActions';
 import { focusTerminal, runCommand } from '../lib/commands';
 import { shortcutLabel, type CommandId } from '../lib/shortcuts';
 import { useStore } from '../store/store';
@@ -10,6 +12,7 @@ import { StatusBadge } from './StatusBadge';
 const ACTIONS: Array<{ command: CommandId; label: string }> = [
   { command: 'new-session', label: 'Start a session…' },
   { command: 'split-session', label: 'Start a session beside the current one…' },
+  { command: 'start-agent', label: 'Start an agent…' },
   { command: 'add-host', label: 'Add host…' },
   { command: 'next-waiting', label: 'Jump to the next agent waiting on you' },
   { command: 'find', label: 'Find in terminal' },
@@ -56,9 +59,49 @@ export function CommandPalette() {
               </Command.Item>
             ))}
           </Command.Group>
-          <Command.Group heading="Sessions">
+          <Command.Group heading="Agents">
             {order.flatMap((hostName) =>
-              (hosts[hostName]?.sessions ?? []).map((session) => {
+              (hosts[hostName]?.agents ?? []).flatMap((agent) => {
+                const id = `${hostName}/${agent.name}`;
+                const search = `${id} ${agent.repo} ${agent.profile} ${agent.status}`;
+                const items = [
+                  <Command.Item key={`open ${id}`} value={`agent ${search}`} onSelect={() => run(() => openAgent(hostName, agent))}>
+                    <span>
+                      <span className="muted">{hostName} / </span>
+                      {agent.name}
+                      {agent.question && <span className="muted"> — {agent.question.text}</span>}
+                    </span>
+                    <StatusBadge status={agent.status} />
+                  </Command.Item>,
+                  <Command.Item
+                    key={`message ${id}`}
+                    value={`message answer ${search}`}
+                    onSelect={() => run(() => useStore.getState().openDialog({ kind: 'message-agent', host: hostName, agent: agent.name }))}
+                  >
+                    <span>{agent.status === 'waiting-for-human' ? 'Answer' : 'Message'} {id}…</span>
+                  </Command.Item>,
+                ];
+                if (agentRunning(agent.status)) {
+                  items.push(
+                    <Command.Item key={`stop ${id}`} value={`stop ${search}`} onSelect={() => run(() => void stopAgent(hostName, agent.name))}>
+                      <span>Stop {id}</span>
+                    </Command.Item>,
+                  );
+                } else {
+                  items.push(
+                    <Command.Item key={`resume ${id}`} value={`resume ${search}`} onSelect={() => run(() => void resumeAgent(hostName, agent.name))}>
+                      <span>Resume {id}</span>
+                    </Command.Item>,
+                  );
+                }
+                return items;
+              }),
+            )}
+          </Command.Group>
+          <Command.Group heading="Sessions">
+            {order.flatMap((hostName) => {
+              const host = hosts[hostName];
+              return (host ? plainSessions(host) : []).map((session) => {
                 const key = terminalKey(hostName, session.id);
                 return (
                   <Command.Item key={key} value={`${hostName} ${session.name} ${session.command} ${session.id}`} onSelect={() => openSession(key, 'tab')}>
@@ -69,8 +112,8 @@ export function CommandPalette() {
                     <StatusBadge status={session.status} />
                   </Command.Item>
                 );
-              }),
-            )}
+              });
+            })}
           </Command.Group>
           <Command.Group heading="Hosts">
             {order.map((hostName) => (

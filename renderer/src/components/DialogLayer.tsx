@@ -1,5 +1,7 @@
 import { useStore } from '../store/store';
 import { AddHostDialog } from './AddHostDialog';
+import { MessageAgentDialog } from './MessageAgentDialog';
+import { StartAgentDialog } from './StartAgentDialog';
 import { StartSessionDialog } from './StartSessionDialog';
 
 export function DialogLayer() {
@@ -10,5 +12,9 @@ export function DialogLayer() {
       return <AddHostDialog />;
     case 'start-session':
       return <StartSessionDialog host={dialog.host} placement={dialog.placement} />;
+    case 'start-agent':
+      return <StartAgentDialog host={dialog.host} />;
+    case 'message-agent':
+      return <MessageAgentDialog host={dialog.host} agent={dialog.agent} />;
   }
 }

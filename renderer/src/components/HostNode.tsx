@@ -1,10 +1,12 @@
 import type { HostView } from '../../../common/app/hosts';
 import { errorMessage } from '../../../common/wire/errors';
 import { client } from '../client/clientRef';
+import { agentsOf, plainSessions } from '../lib/agents';
 import { useStore } from '../store/store';
 import { ConfirmButton } from './ConfirmButton';
 import { ConnectionDot } from './ConnectionDot';
 import { Countdown } from './Countdown';
+import { AgentRow } from './AgentRow';
 import { SessionRow } from './SessionRow';
 import { Icon } from './Icon';
 
@@ -34,6 +36,8 @@ export function HostNode({ host }: { host: HostView }) {
   const act = (action: () => Promise<unknown>, failure: string) =>
     void action().catch((error) => toast('error', `${failure}: ${errorMessage(error)}`));
   const canRetry = host.state !== 'connected' && host.state !== 'connecting';
+  const agents = agentsOf(host);
+  const sessions = plainSessions(host).sort((a, b) => b.createdAt - a.createdAt);
   return (
     <li className={`host host-${host.state}`} data-host={host.name}>
       <div className="host-header">
@@ -53,6 +57,15 @@ export function HostNode({ host }: { host: HostView }) {
               <Icon name="retry" />
             </button>
           )}
+          <button
+            type="button"
+            className="icon-button"
+            title={host.agents ? 'Start an agent here' : 'Start an agent here (this agent-host has no agents: upgrade it)'}
+            disabled={host.state !== 'connected' || !host.agents}
+            onClick={() => openDialog({ kind: 'start-agent', host: host.name })}
+          >
+            <Icon name="agent" />
+          </button>
           <button
             type="button"
             className="icon-button"
@@ -81,16 +94,21 @@ export function HostNode({ host }: { host: HostView }) {
           {host.error}
         </p>
       )}
-      {host.sessions.length === 0 ? (
-        <p className="host-empty">{host.state === 'connected' ? 'No sessions yet.' : 'No sessions known.'}</p>
-      ) : (
-        <ul className="session-list">
-          {[...host.sessions]
-            .sort((a, b) => b.createdAt - a.createdAt)
-            .map((session) => (
-              <SessionRow key={session.id} host={host.name} session={session} />
-            ))}
+      {agents.length > 0 && (
+        <ul className="session-list agent-list" aria-label={`Agents on ${host.name}`}>
+          {agents.map((agent) => (
+            <AgentRow key={agent.name} host={host.name} agent={agent} />
+          ))}
         </ul>
+      )}
+      {sessions.length > 0 ? (
+        <ul className="session-list">
+          {sessions.map((session) => (
+            <SessionRow key={session.id} host={host.name} session={session} />
+          ))}
+        </ul>
+      ) : (
+        agents.length === 0 && <p className="host-empty">{host.state === 'connected' ? 'No sessions yet.' : 'No sessions known.'}</p>
       )}
     </li>
   );

@@ -17,6 +17,7 @@ function EmptyWorkspace() {
         <li><kbd>{shortcutLabel('palette')}</kbd> command palette</li>
         <li><kbd>{shortcutLabel('new-session')}</kbd> new session</li>
         <li><kbd>{shortcutLabel('split-session')}</kbd> new session beside</li>
+        <li><kbd>{shortcutLabel('start-agent')}</kbd> start an agent</li>
         <li><kbd>{shortcutLabel('next-waiting')}</kbd> next agent waiting on you</li>
       </ul>
     </div>

@@ -1,10 +1,10 @@
-import { parseTerminalKey, terminalKey } from '../../../common/app/api';
+import { parseTerminalKey } from '../../../common/app/api';
 import { errorMessage } from '../../../common/wire/errors';
 import { client } from '../client/clientRef';
 import { useStore } from '../store/store';
 import { findController } from '../terminal/registry';
 import type { CommandId } from './shortcuts';
-import { waitingSessions } from './waiting';
+import { whoIsWaiting, type WaitingRef } from './waiting';
 
 /** Listeners for "find in the focused terminal", owned by the pane that shows the search bar. */
 const findListeners = new Set<(key: string) => void>();
@@ -33,6 +33,9 @@ export function runCommand(command: CommandId): void {
     case 'split-session':
       store.openDialog({ kind: 'start-session', host: hostOfFocusedPane(), placement: 'split' });
       return;
+    case 'start-agent':
+      store.openDialog({ kind: 'start-agent', host: hostOfFocusedPane() });
+      return;
     case 'close-pane':
       if (store.focusedPane) store.closePane(store.focusedPane);
       return;
@@ -40,8 +43,8 @@ export function runCommand(command: CommandId): void {
       if (store.focusedPane) void removeSession(store.focusedPane);
       return;
     case 'next-waiting': {
-      const next = waitingSessions(store.hosts, store.hostOrder)[0];
-      if (next) store.openTerminal(terminalKey(next.host, next.session.id));
+      const next = whoIsWaiting(store.hosts, store.hostOrder)[0];
+      if (next) openWaiting(next);
       else store.toast('info', 'Nobody is waiting on you.');
       return;
     }
@@ -76,6 +79,15 @@ export async function removeSession(key: string): Promise<void> {
   } catch (error) {
     useStore.getState().toast('error', `Could not remove ${session.name || session.id}: ${errorMessage(error)}`);
   }
+}
+
+/** Shows what waits: its terminal, or for an agent without a session the message dialog. */
+export function openWaiting(ref: WaitingRef): void {
+  const store = useStore.getState();
+  if (ref.key) {
+    store.openTerminal(ref.key);
+    focusTerminal(ref.key);
+  } else if (ref.kind === 'agent') store.openDialog({ kind: 'message-agent', host: ref.host, agent: ref.agent.name });
 }
 
 export function focusTerminal(key: string): void {

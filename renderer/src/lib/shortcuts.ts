@@ -4,6 +4,7 @@ export type CommandId =
   | 'add-host'
   | 'new-session'
   | 'split-session'
+  | 'start-agent'
   | 'close-pane'
   | 'remove-session'
   | 'next-waiting'
@@ -25,6 +26,7 @@ export const shortcuts: Shortcut[] = [
   { command: 'add-host', code: 'KeyH', shift: true, label: 'Mod+Shift+H' },
   { command: 'new-session', code: 'KeyT', shift: true, label: 'Mod+Shift+T' },
   { command: 'split-session', code: 'KeyD', shift: true, label: 'Mod+Shift+D' },
+  { command: 'start-agent', code: 'KeyA', shift: true, label: 'Mod+Shift+A' },
   { command: 'close-pane', code: 'KeyW', shift: true, label: 'Mod+Shift+W' },
   { command: 'next-waiting', code: 'KeyJ', shift: true, label: 'Mod+Shift+J' },
   { command: 'find', code: 'KeyF', shift: true, label: 'Mod+Shift+F' },

@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { HostView } from '../../../common/app/hosts';
+import type { AgentEvent } from '../../../common/protocol/agents';
 import type { SessionEvent } from '../../../common/protocol/methods';
 import type { Store } from './store';
 
@@ -13,6 +14,7 @@ export interface FleetSlice {
   upsertHost(host: HostView): void;
   removeHost(name: string): void;
   applySessionEvent(host: string, event: SessionEvent): void;
+  applyAgentEvent(host: string, event: AgentEvent): void;
 }
 
 export const createFleetSlice: StateCreator<Store, [], [], FleetSlice> = (set) => ({
@@ -51,5 +53,19 @@ export const createFleetSlice: StateCreator<Store, [], [], FleetSlice> = (set) =
             ? host.sessions.map((session) => (session.id === event.session.id ? event.session : session))
             : [...host.sessions, event.session];
       return { hosts: { ...state.hosts, [hostName]: { ...host, sessions } } };
+    }),
+  applyAgentEvent: (hostName, event) =>
+    set((state) => {
+      const host = state.hosts[hostName];
+      if (!host) return {};
+      const known = host.agents ?? [];
+      const others = known.filter((agent) => agent.name !== event.agent.name);
+      const agents =
+        event.type === 'removed'
+          ? others
+          : known.some((agent) => agent.name === event.agent.name)
+            ? known.map((agent) => (agent.name === event.agent.name ? event.agent : agent))
+            : [...known, event.agent];
+      return { hosts: { ...state.hosts, [hostName]: { ...host, agents } } };
     }),
 });

@@ -4,6 +4,8 @@ import type { Store } from './store';
 export type Dialog =
   | { kind: 'add-host' }
   | { kind: 'start-session'; host: string | null; placement: 'tab' | 'split' }
+  | { kind: 'start-agent'; host: string | null }
+  | { kind: 'message-agent'; host: string; agent: string }
   | null;
 
 export interface Toast {

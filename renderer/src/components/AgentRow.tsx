@@ -1,0 +1,66 @@
+import { terminalKey } from '../../../common/app/api';
+import type { AgentInfo } from '../../../common/protocol/agents';
+import { agentRunning, formatCost, formatTokens } from '../lib/agents';
+import { openAgent, removeAgent, resumeAgent, stopAgent } from '../lib/agentActions';
+import { useStore } from '../store/store';
+import { ConfirmButton } from './ConfirmButton';
+import { StatusBadge } from './StatusBadge';
+import { Icon } from './Icon';
+
+/** One agent under its host: status, what it waits on, tokens and cost; a click shows its terminal. */
+export function AgentRow({ host, agent }: { host: string; agent: AgentInfo }) {
+  const key = agent.sessionId ? terminalKey(host, agent.sessionId) : null;
+  const isOpen = useStore((state) => key !== null && state.tabs.some((tab) => tab.panes.includes(key)));
+  const openDialog = useStore((state) => state.openDialog);
+  const running = agentRunning(agent.status);
+  const waiting = agent.status === 'waiting-for-human';
+  return (
+    <li className={`agent-row${isOpen ? ' is-open' : ''}${waiting ? ' is-waiting' : ''}`} data-agent={agent.name} data-status={agent.status}>
+      <div className="agent-line">
+        <button
+          type="button"
+          className="session-open"
+          onClick={() => openAgent(host, agent)}
+          disabled={!key}
+          title={`${agent.profile} on ${agent.repo} · branch ${agent.branch}\n${agent.task}`}
+        >
+          <span className="agent-name">
+            <span className="agent-mark" aria-hidden="true">◆</span>
+            {agent.name}
+          </span>
+          <StatusBadge status={agent.status} />
+        </button>
+        <button type="button" className="icon-button" title="Send a message or an answer" onClick={() => openDialog({ kind: 'message-agent', host, agent: agent.name })}>
+          <Icon name="message" />
+        </button>
+        {running ? (
+          <button type="button" className="icon-button" title="Stop (the worktree, branch and conversation stay)" onClick={() => void stopAgent(host, agent.name)}>
+            <Icon name="stop" />
+          </button>
+        ) : (
+          <button type="button" className="icon-button" title="Resume in a new session" onClick={() => void resumeAgent(host, agent.name)}>
+            <Icon name="play" />
+          </button>
+        )}
+        {!running && (
+          <ConfirmButton title="Remove the agent and its worktree (its branch stays)" confirmLabel="Remove?" onConfirm={() => void removeAgent(host, agent.name)}>
+            <Icon name="close" />
+          </ConfirmButton>
+        )}
+      </div>
+      {waiting && (
+        <p className="agent-question" data-testid="agent-question" title={agent.question?.text}>
+          {agent.question ? agent.question.text : 'waiting for input at its prompt'}
+        </p>
+      )}
+      <p className="agent-meta">
+        <span title={`${agent.repo} · ${agent.branch}`}>
+          {agent.profile} · {agent.repo}
+        </span>
+        <span title={`${agent.turns} turns${agent.model ? ` · ${agent.model}` : ''}`}>
+          {formatTokens(agent.usage)} · <span data-testid="agent-cost">{formatCost(agent.costUsd)}</span>
+        </span>
+      </p>
+    </li>
+  );
+}

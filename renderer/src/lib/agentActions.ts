@@ -1,0 +1,46 @@
+import { terminalKey } from '../../../common/app/api';
+import type { AgentInfo } from '../../../common/protocol/agents';
+import { errorMessage } from '../../../common/wire/errors';
+import { client } from '../client/clientRef';
+import { useStore } from '../store/store';
+import { focusTerminal } from './commands';
+
+/** An agent is watched through the terminal of the session it runs (or last ran) in. */
+export function openAgent(host: string, agent: AgentInfo, placement: 'tab' | 'split' = 'tab'): void {
+  const store = useStore.getState();
+  if (!agent.sessionId) {
+    store.toast('info', `${host}/${agent.name} has no session yet.`);
+    return;
+  }
+  const key = terminalKey(host, agent.sessionId);
+  store.openTerminal(key, placement);
+  focusTerminal(key);
+}
+
+export async function stopAgent(host: string, name: string): Promise<void> {
+  try {
+    await client().request('agents.stop', { host, agent: name });
+  } catch (error) {
+    useStore.getState().toast('error', `Could not stop ${host}/${name}: ${errorMessage(error)}`);
+  }
+}
+
+/** Resumes in a new session and shows it. */
+export async function resumeAgent(host: string, name: string): Promise<void> {
+  try {
+    const { agent } = await client().request('agents.resume', { host, agent: name });
+    openAgent(host, agent);
+  } catch (error) {
+    useStore.getState().toast('error', `Could not resume ${host}/${name}: ${errorMessage(error)}`);
+  }
+}
+
+/** Forgets the agent and removes its worktree; the host refuses when the worktree has changes, and says so. */
+export async function removeAgent(host: string, name: string): Promise<void> {
+  try {
+    await client().request('agents.remove', { host, agent: name });
+    useStore.getState().toast('info', `Removed ${host}/${name}; its branch stays in the repo.`);
+  } catch (error) {
+    useStore.getState().toast('error', `Could not remove ${host}/${name}: ${errorMessage(error)}`);
+  }
+}

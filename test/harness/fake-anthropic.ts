@@ -1,8 +1,7 @@
 // The one stand-in of the test suite: a local server speaking the Anthropic Messages API (JSON and SSE) with
 // scripted turns, reached through the real SDK via its base URL, exactly as an on-prem gateway would be.
-import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import { recordingServer, sendJson, type Recorded } from './recordingServer';
+import { chunks, estimateTokens, newId, receivedRequests, recordingServer, sendJson, sseStream, type Recorded } from './recordingServer';
 
 export const FAKE_API_KEY = 'sk-ant-fake-test-key';
 
@@ -70,6 +69,8 @@ export interface FakeAnthropic {
   requests: RecordedRequest[];
   /** Scripted turns not consumed yet. */
   remaining(): number;
+  /** Resolves once `count` requests (of any path) have been received; rejects after `timeoutMs`. */
+  receivedRequests(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -91,14 +92,6 @@ export function apiKeyOf(headers: IncomingHttpHeaders): string | undefined {
   return /^Bearer (.+)$/.exec(headers.authorization ?? '')?.[1];
 }
 
-const newId = (prefix: string): string => `${prefix}_${randomBytes(12).toString('hex')}`;
-const estimateTokens = (value: unknown): number => Math.max(1, Math.ceil(JSON.stringify(value ?? '').length / 4));
-
-function chunks(text: string, size: number): string[] {
-  const pieces: string[] = [];
-  for (let i = 0; i < text.length; i += size) pieces.push(text.slice(i, i + size));
-  return pieces.length > 0 ? pieces : [''];
-}
 
 function errorBody(type: ErrorType, message: string, requestId: string) {
   return { type: 'error', error: { type, message }, request_id: requestId };
@@ -161,7 +154,7 @@ export async function fakeAnthropic(script: ScriptedTurn[], options: FakeAnthrop
       if (!(midStream && body.stream)) {
         return fail(status, type, message, retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) });
       }
-      const stream = sse(res, 0);
+      const stream = sseStream(res, 0);
       await stream.send('message_start', { type: 'message_start', message: emptyMessage(body, estimateTokens([body.system, body.messages])) });
       await stream.send('error', errorBody(type, message, requestId));
       return stream.end();
@@ -179,7 +172,7 @@ export async function fakeAnthropic(script: ScriptedTurn[], options: FakeAnthrop
       return sendJson(res, 200, { ...emptyMessage(body, usage.input_tokens), content, stop_reason: stopReason, usage });
     }
 
-    const stream = sse(res, turn.eventDelayMs ?? 0);
+    const stream = sseStream(res, turn.eventDelayMs ?? 0);
     await stream.send('message_start', { type: 'message_start', message: emptyMessage(body, usage.input_tokens) });
     await stream.send('ping', { type: 'ping' });
     for (const [index, block] of content.entries()) {
@@ -218,6 +211,7 @@ export async function fakeAnthropic(script: ScriptedTurn[], options: FakeAnthrop
     url: server.origin,
     requests,
     remaining: () => turns.length,
+    receivedRequests: (count, timeoutMs = 60_000) => receivedRequests(server, requests, count, timeoutMs),
     close: () => server.close(),
   };
 }
@@ -235,16 +229,3 @@ function emptyMessage(body: MessagesRequestBody, inputTokens: number) {
   };
 }
 
-function sse(res: ServerResponse, delayMs: number) {
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
-  return {
-    async send(event: string, data: unknown): Promise<void> {
-      if (res.destroyed) return;
-      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    },
-    end: (): void => {
-      res.end();
-    },
-  };
-}

@@ -1,8 +1,7 @@
 // The stand-in for Codex's model: a local server speaking OpenAI's Responses API (JSON and SSE) with scripted turns,
 // reached through the real CLI via its provider's base_url, as an on-prem gateway would be. fake-anthropic's twin.
-import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { recordingServer, sendJson, type Recorded } from './recordingServer';
+import { chunks, estimateTokens, newId, receivedRequests, recordingServer, sendJson, sseStream, type Recorded } from './recordingServer';
 
 export const FAKE_OPENAI_KEY = 'sk-fake-openai-test-key';
 
@@ -56,17 +55,11 @@ export interface FakeOpenAI {
   /** The POST /v1/responses requests only (clients also probe other paths). */
   responsesRequests(): RecordedRequest[];
   remaining(): number;
+  /** Resolves once `count` requests (of any path) have been received; rejects after `timeoutMs`. */
+  receivedRequests(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
-const newId = (prefix: string): string => `${prefix}_${randomBytes(12).toString('hex')}`;
-const estimateTokens = (value: unknown): number => Math.max(1, Math.ceil(JSON.stringify(value ?? '').length / 4));
-
-function chunks(text: string, size: number): string[] {
-  const pieces: string[] = [];
-  for (let i = 0; i < text.length; i += size) pieces.push(text.slice(i, i + size));
-  return pieces.length > 0 ? pieces : [''];
-}
 
 
 function errorBody(message: string, type: string, code: string | null) {
@@ -172,6 +165,7 @@ export async function fakeOpenAI(script: ScriptedTurn[], options: FakeOpenAIOpti
     requests,
     responsesRequests: () => requests.filter((request) => request.method === 'POST' && request.path === '/v1/responses'),
     remaining: () => turns.length,
+    receivedRequests: (count, timeoutMs = 60_000) => receivedRequests(server, requests, count, timeoutMs),
     close: () => server.close(),
   };
 }
@@ -200,17 +194,13 @@ async function streamItem(stream: ReturnType<typeof sse>, output_index: number, 
   await stream.send({ type: 'response.output_item.done', output_index, item });
 }
 
+
+/** The Responses API's stream: each event named by its type and numbered. */
 function sse(res: ServerResponse, delayMs: number) {
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  const stream = sseStream(res, delayMs);
   let sequence_number = 0;
   return {
-    async send(data: { type: string; [key: string]: unknown }): Promise<void> {
-      if (res.destroyed) return;
-      res.write(`event: ${data.type}\ndata: ${JSON.stringify({ ...data, sequence_number: sequence_number++ })}\n\n`);
-      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    },
-    end: (): void => {
-      res.end();
-    },
+    send: (data: { type: string; [key: string]: unknown }): Promise<void> => stream.send(data.type, { ...data, sequence_number: sequence_number++ }),
+    end: stream.end,
   };
 }

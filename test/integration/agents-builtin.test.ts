@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeAnthropic, type FakeAnthropic, type RecordedRequest } from '../harness/fake-anthropic';
 import { makeRepo, type TestRepo } from '../harness/repo';
-import { addAgentHost, listAgents, readAudit, resultText, toolResults, waitForAgent, waitForRequests } from './agents/agentWorld';
+import { addAgentHost, listAgents, readAudit, resultText, toolResults, waitForAgent } from './agents/agentWorld';
 import { withVm } from './fleet/env';
 
 const FIXTURE = [
@@ -79,7 +79,7 @@ describe('the built-in agent on a host over a real sshd', () => {
     expect(start).toMatchObject({ id: 'vm/fixer', branch: 'flightdeck/fixer', worktree: join(hostDir, 'worktrees', 'fixer') });
     expect(start.session).toMatch(/^s-/);
 
-    let agent = await waitForAgent(world, 'fixer', (candidate) => candidate.status === 'idle' && model!.remaining() === 1);
+    let agent = await waitForAgent(hostDir, 'fixer', (candidate) => candidate.status === 'idle' && model!.remaining() === 1);
     expect(readFileSync(join(start.worktree, 'src/greet.js'), 'utf8')).toBe("export const greeting = 'hello';\n");
     expect(git(start.worktree, 'log', '-1', '--format=%s|%an', 'flightdeck/fixer')).toBe('Fix the greeting|flightdeck agent fixer');
     expect(git(start.worktree, 'status', '--porcelain')).toBe('');
@@ -104,7 +104,7 @@ describe('the built-in agent on a host over a real sshd', () => {
     // A message from the tech lead reaches the idle agent's conversation.
     const sent = await world.cli(['agent', 'send', 'vm/fixer', 'Thanks. Now say bye.', '--json']);
     expect(JSON.parse(sent.stdout)).toEqual({ agent: 'vm/fixer', delivery: 'queued' });
-    agent = await waitForAgent(world, 'fixer', (candidate) => candidate.status === 'idle' && candidate.turns === 7);
+    agent = await waitForAgent(hostDir, 'fixer', (candidate) => candidate.status === 'idle' && candidate.turns === 7);
     expect(model.remaining()).toBe(0);
     // The key in agent.env never reaches the audit.
     const audit = JSON.stringify(readAudit(hostDir));
@@ -128,19 +128,19 @@ describe('the built-in agent on a host over a real sshd', () => {
         return { content: [{ type: 'text', text: 'nothing there' }] };
       },
     ]);
-    await addAgentHost(vm.world, model);
+    const hostDir = await addAgentHost(vm.world, model);
     const { world } = vm;
     expect((await world.cli(['repo', 'add', 'vm', 'app', repo.dir])).code).toBe(0);
     expect((await world.cli(['agent', 'start', 'vm', '--repo', 'app', '--profile', 'builtin', '--task', 'write', '--name', 'first'])).stdout.trim()).toBe('vm/first');
-    await waitForAgent(world, 'first', (agent) => agent.status === 'idle' && agent.turns === 2);
+    await waitForAgent(hostDir, 'first', (agent) => agent.status === 'idle' && agent.turns === 2);
     expect((await world.cli(['agent', 'start', 'vm', '--repo', 'app', '--profile', 'builtin', '--task', 'look', '--name', 'second'])).stdout.trim()).toBe('vm/second');
-    const second = await waitForAgent(world, 'second', (agent) => agent.status === 'idle' && agent.turns === 3);
+    const second = await waitForAgent(hostDir, 'second', (agent) => agent.status === 'idle' && agent.turns === 3);
     expect(existsSync(join(second.worktree, 'mine.txt'))).toBe(false);
     expect(model.remaining()).toBe(0);
 
     // Remove: the dirty one only with --force; the branches stay.
     await world.cli(['agent', 'stop', 'vm/first']);
-    await waitForAgent(world, 'first', (agent) => agent.status === 'stopped');
+    await waitForAgent(hostDir, 'first', (agent) => agent.status === 'stopped');
     const refused = await world.cli(['agent', 'remove', 'vm/first']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('mine.txt');
@@ -170,16 +170,16 @@ describe('the built-in agent on a host over a real sshd', () => {
     const { world } = vm;
     expect((await world.cli(['repo', 'add', 'vm', 'app', repo.dir])).code).toBe(0);
     expect((await world.cli(['agent', 'start', 'vm', '--repo', 'app', '--profile', 'builtin', '--task', 'write a.txt', '--name', 'sturdy'])).code).toBe(0);
-    await waitForRequests(model, 2);
+    await model.receivedRequests(2);
     const daemonPid = Number(readFileSync(join(hostDir, 'daemon.pid'), 'utf8'));
     process.kill(daemonPid, 'SIGKILL');
 
-    const interrupted = await waitForAgent(world, 'sturdy', (agent) => agent.status === 'interrupted');
+    const interrupted = await waitForAgent(hostDir, 'sturdy', (agent) => agent.status === 'interrupted');
     expect(interrupted.turns).toBe(1);
     const resumed = await world.cli(['agent', 'resume', 'vm/sturdy', '--json']);
     expect(resumed.stderr).toBe('');
     expect(JSON.parse(resumed.stdout).session).not.toBe(interrupted.sessionId);
-    await waitForAgent(world, 'sturdy', (agent) => agent.status === 'idle' && model!.remaining() === 0);
+    await waitForAgent(hostDir, 'sturdy', (agent) => agent.status === 'idle' && model!.remaining() === 0);
     expect(readFileSync(join(interrupted.worktree, 'a.txt'), 'utf8')).toBe('one\n');
     expect(readAudit(hostDir).filter((row) => row.action === 'agent.resume').map((row) => row.outcome)).toEqual(['ok']);
   }, 180_000);
@@ -204,14 +204,14 @@ describe('the built-in agent on a host over a real sshd', () => {
     expect((await world.cli(['repo', 'add', 'vm', 'app', repo.dir])).code).toBe(0);
     expect((await world.cli(['agent', 'start', 'vm', '--repo', 'app', '--profile', 'careful', '--task', 'pick a port', '--name', 'asker'])).code).toBe(0);
 
-    const waiting = await waitForAgent(world, 'asker', (agent) => agent.status === 'waiting-for-human');
+    const waiting = await waitForAgent(hostDir, 'asker', (agent) => agent.status === 'waiting-for-human');
     expect(waiting.question).toMatchObject({ kind: 'ask_human', text: 'Which port should the server use?', options: ['8080', '9090'] });
     const sessions = JSON.parse((await world.cli(['session', 'list', 'vm', '--json'])).stdout) as { sessions: { session: { id: string; status: string } }[] };
     expect(sessions.sessions.find((row) => row.session.id === waiting.sessionId)?.session.status).toBe('waiting-for-input');
 
     const answered = await world.cli(['agent', 'send', 'vm/asker', 'Use 9090', '--json']);
     expect(JSON.parse(answered.stdout).delivery).toBe('answered');
-    const done = await waitForAgent(world, 'asker', (agent) => agent.status === 'idle' && model!.remaining() === 0);
+    const done = await waitForAgent(hostDir, 'asker', (agent) => agent.status === 'idle' && model!.remaining() === 0);
     expect(done.question).toBeNull();
     expect(existsSync(join(done.worktree, 'ran.txt'))).toBe(false);
 

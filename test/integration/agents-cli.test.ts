@@ -48,7 +48,7 @@ describe('CLI agents started by the host over a real sshd', () => {
     const started = await world.cli(['agent', 'start', 'vm', '--repo', 'app', '--profile', 'claude-careful', '--task', 'Greet the repo', '--name', 'cc']);
     expect(started.stderr).toBe('');
 
-    const idle = await waitForAgent(world, 'cc', (agent) => agent.status === 'idle' && agent.turns >= 3, 90_000);
+    const idle = await waitForAgent(hostDir, 'cc', (agent) => agent.status === 'idle' && agent.turns >= 3, 90_000);
     expect(existsSync(join(idle.worktree, 'hello.txt'))).toBe(true);
     // The host's denial reached the model as the Write tool's error, and nothing was written.
     expect(existsSync(join(idle.worktree, 'secret.txt'))).toBe(false);
@@ -73,10 +73,10 @@ describe('CLI agents started by the host over a real sshd', () => {
     await attachUntil(world, 'vm/cc', 'GREETED-THE-REPO');
     const sent = await world.cli(['agent', 'send', 'vm/cc', PING, '--json']);
     expect(JSON.parse(sent.stdout).delivery).toBe('typed');
-    await waitForAgent(world, 'cc', (agent) => agent.status === 'idle' && model.requests.some((request) => seen(request, PING)), 90_000);
+    await waitForAgent(hostDir, 'cc', (agent) => agent.status === 'idle' && model.requests.some((request) => seen(request, PING)), 90_000);
 
     expect((await world.cli(['agent', 'stop', 'vm/cc'])).code).toBe(0);
-    await waitForAgent(world, 'cc', (agent) => agent.status === 'stopped');
+    await waitForAgent(hostDir, 'cc', (agent) => agent.status === 'stopped');
   }, 240_000);
 
   it('Codex: its hooks and notify reach the host, attach, a message typed at its prompt, stop', async () => {
@@ -104,7 +104,7 @@ describe('CLI agents started by the host over a real sshd', () => {
     expect(started.stderr).toBe('');
 
     // Idle after the command's result went back to the model: notify said the turn ended.
-    const idle = await waitForAgent(world, 'cx', (agent) => agent.status === 'idle' && model.requests.some((request) => seen(request, 'function_call_output')), 90_000);
+    const idle = await waitForAgent(hostDir, 'cx', (agent) => agent.status === 'idle' && model.requests.some((request) => seen(request, 'function_call_output')), 90_000);
     expect(existsSync(join(idle.worktree, 'hello.txt'))).toBe(true);
     const audit = readAudit(hostDir);
     expect(audit.find((row) => row.action === 'agent.hooks-verified' && row.target === 'agent:cx')).toBeDefined();
@@ -115,9 +115,9 @@ describe('CLI agents started by the host over a real sshd', () => {
     await attachUntil(world, 'vm/cx', 'GREETED-THE-REPO');
     const sent = await world.cli(['agent', 'send', 'vm/cx', PING, '--json']);
     expect(JSON.parse(sent.stdout).delivery).toBe('typed');
-    await waitForAgent(world, 'cx', (agent) => agent.status === 'idle' && model.requests.some((request) => seen(request, PING)), 90_000);
+    await waitForAgent(hostDir, 'cx', (agent) => agent.status === 'idle' && model.requests.some((request) => seen(request, PING)), 90_000);
 
     expect((await world.cli(['agent', 'stop', 'vm/cx'])).code).toBe(0);
-    await waitForAgent(world, 'cx', (agent) => agent.status === 'stopped');
+    await waitForAgent(hostDir, 'cx', (agent) => agent.status === 'stopped');
   }, 240_000);
 });

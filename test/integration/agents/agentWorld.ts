@@ -8,6 +8,7 @@ import type { AgentInfo } from '../../../common/protocol/agents';
 import { FAKE_API_KEY, type FakeAnthropic } from '../../harness/fake-anthropic';
 import * as pty from 'node-pty';
 import { CLI_BUNDLE, type FleetWorld } from '../fleet/env';
+import { hello, spawnLocalBridge } from '../agent-host/client';
 
 export interface AuditRow {
   seq: number;
@@ -38,24 +39,31 @@ export async function listAgents(world: FleetWorld): Promise<AgentInfo[]> {
   return (JSON.parse(listed.stdout) as { agents: { agent: AgentInfo }[] }).agents.map((row) => row.agent);
 }
 
-/** Polls the host (through the CLI, as a user would) until the agent satisfies `done`. */
-export async function waitForAgent(world: FleetWorld, name: string, done: (agent: AgentInfo) => boolean, timeoutMs = 60_000): Promise<AgentInfo> {
-  const deadline = Date.now() + timeoutMs;
-  let last: AgentInfo | undefined;
-  while (Date.now() < deadline) {
-    last = (await listAgents(world)).find((agent) => agent.name === name);
-    if (last && done(last)) return last;
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-  throw new Error(`agent ${name} did not get there in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
-}
-
-/** Waits until the fake model has received `count` requests. */
-export async function waitForRequests(model: FakeAnthropic, count: number, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (model.requests.filter((request) => request.path === '/v1/messages').length < count) {
-    if (Date.now() > deadline) throw new Error(`the model got ${model.requests.length} requests, not ${count}, in ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+/**
+ * Resolves with the agent once it satisfies `done`: checked on the host's own agent list, then on each agent.event,
+ * through a bridge to the host dir (the same machine plays the VM).
+ */
+export async function waitForAgent(hostDir: string, name: string, done: (agent: AgentInfo) => boolean, timeoutMs = 60_000): Promise<AgentInfo> {
+  const bridge = spawnLocalBridge({ stateDir: hostDir });
+  let stopListening = (): void => undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await hello(bridge.peer);
+    return await new Promise<AgentInfo>((resolve, reject) => {
+      let last: AgentInfo | undefined;
+      const check = (agent: AgentInfo): void => {
+        if (agent.name !== name) return;
+        last = agent;
+        if (done(agent)) resolve(agent);
+      };
+      timer = setTimeout(() => reject(new Error(`agent ${name} did not get there in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`)), timeoutMs);
+      stopListening = bridge.peer.onNotification('agent.event', ({ agent }) => check(agent));
+      bridge.peer.request('agent.list', {}).then(({ agents }) => agents.forEach(check), reject);
+    });
+  } finally {
+    clearTimeout(timer);
+    stopListening();
+    bridge.child.kill();
   }
 }
 
@@ -84,22 +92,25 @@ export function resultText(result: { content: unknown }): string {
   return (result.content as { type: string; text?: string }[]).map((block) => block.text ?? '').join('');
 }
 
-/** `flightdeck attach HOST/AGENT` in a real terminal until `shown` appears on it, then detached with Ctrl-\\ d. */
+/** `flightdeck attach HOST/AGENT` in a real terminal until `shown` appears on it, then detached with Ctrl-\ d. */
 export async function attachUntil(world: FleetWorld, ref: string, shown: string): Promise<void> {
   const child = pty.spawn(process.execPath, [CLI_BUNDLE, 'attach', ref], { name: 'xterm-256color', cols: 120, rows: 40, env: world.env as Record<string, string> });
-  let output = '';
-  child.onData((data) => (output += data));
   const exited = new Promise<number>((resolve) => child.onExit(({ exitCode }) => resolve(exitCode)));
+  let output = '';
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const deadline = Date.now() + 60_000;
-    while (!output.includes(shown)) {
-      if (Date.now() > deadline) throw new Error(`attach ${ref} never showed ${JSON.stringify(shown)}; it showed ${JSON.stringify(output.slice(-2000))}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`attach ${ref} never showed ${JSON.stringify(shown)}; it showed ${JSON.stringify(output.slice(-2000))}`)), 60_000);
+      child.onData((data) => {
+        output += data;
+        if (output.includes(shown)) resolve();
+      });
+    });
     child.write('\x1c');
     child.write('d');
     expect(await exited).toBe(0);
   } finally {
+    clearTimeout(timer);
     try {
       child.kill('SIGKILL');
     } catch {

@@ -158,7 +158,9 @@ describe('Claude Code under the host', () => {
     const resumed = start(claudeCodeLauncher({ ...context, resuming: true }), dirs.worktree);
     await waitFor(() => endpoint!.hooksVerified >= 2 && resumed.text().includes('❯'), 'the resumed session to start', 60_000, () => resumed.text().slice(-1500));
     resumed.write('What was the word?');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Enter only once the TUI shows the text (its last word: words are drawn with cursor moves between them): sent
+    // together, a TUI that reads input in one go takes the Enter as pasted.
+    await waitFor(() => resumed.text().includes('word?'), 'the end of the typed question on the screen', 30_000, () => resumed.text().slice(-1500));
     resumed.write('\r');
     await waitFor(() => seen.length === 2, 'the resumed turn', 60_000, () => resumed.text().slice(-1500));
 

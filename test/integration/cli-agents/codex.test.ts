@@ -127,7 +127,9 @@ describe('Codex under the host', () => {
     cleanups.push(() => resumed.kill());
     await waitFor(() => resumed.text().includes('Noted.'), 'the resumed session to show its history', 60_000, () => resumed.text().slice(-1500));
     resumed.write('What was the word?');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Enter only once the TUI shows the text (its last word: words are drawn with cursor moves between them): sent
+    // together, a TUI that reads input in one go takes the Enter as pasted.
+    await waitFor(() => resumed.text().includes('word?'), 'the end of the typed question on the screen', 30_000, () => resumed.text().slice(-1500));
     resumed.write('\r');
     await waitFor(() => main.length === 2, 'the resumed turn', 60_000, () => resumed.text().slice(-1500));
 

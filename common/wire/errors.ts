@@ -29,6 +29,10 @@ export const WireErrorCode = {
   ConfigInvalid: 1303,
   AgentRunning: 1304,
   AgentNotRunning: 1305,
+  /** A policy file (host, repo or role) that does not parse, validate, or that widens the policy above it. */
+  PolicyInvalid: 1400,
+  ApprovalNotFound: 1410,
+  SandboxUnavailable: 1411,
 } as const;
 export type WireErrorCode = (typeof WireErrorCode)[keyof typeof WireErrorCode];
 

@@ -1,5 +1,5 @@
 // `npm run bench`: runs the TypeScript benchmark (test/bench/run.ts) under tsx. BENCH_QUICK=1 for a smoke run,
-// BENCH_ONLY=throughput,echo,attach,scale,audit to run some groups, BENCH_OUTPUT=path to write the report elsewhere,
+// BENCH_ONLY=throughput,echo,attach,scale,audit,governance to run some groups (governance: all governance.* groups), BENCH_OUTPUT=path to write the report elsewhere,
 // BENCH_NODELAY=1 to set TCP_NODELAY on the bench's own ssh2 connections (the raw peers and inspector lanes; an experiment knob).
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';

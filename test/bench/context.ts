@@ -12,6 +12,24 @@ export interface BenchSizes {
   scaleWindowMs: number;
   auditAppends: number;
   auditVerifyRecords: number;
+  /** Bytes each way per egress run (after a warm-up transfer of up to 16 MiB). */
+  egressBytes: number;
+  /** The same through an origin paced to 1 Gbit/s. */
+  egressLinkBytes: number;
+  egressRounds: number;
+  /** tools/call per lane per MCP gateway run. */
+  mcpCalls: number;
+  mcpRounds: number;
+  /** Hook processes per run (after one warm-up). */
+  hookSpawns: number;
+  hookRounds: number;
+  /** Concurrent agents, one contender each (in the daemon, and through endpoints). */
+  auditAgents: number[];
+  /** Appends per in-daemon run, all agents together. */
+  auditConcurrentAppends: number;
+  /** How long the agent processes send tool.decide per endpoint run. */
+  auditWindowMs: number;
+  auditRounds: number;
 }
 
 export const FULL_SIZES: BenchSizes = {
@@ -26,6 +44,17 @@ export const FULL_SIZES: BenchSizes = {
   scaleWindowMs: 15_000,
   auditAppends: 20_000,
   auditVerifyRecords: 1_000_000,
+  egressBytes: 512 * 1024 * 1024,
+  egressLinkBytes: 256 * 1024 * 1024,
+  egressRounds: 3,
+  mcpCalls: 1000,
+  mcpRounds: 3,
+  hookSpawns: 40,
+  hookRounds: 3,
+  auditAgents: [1, 4, 16],
+  auditConcurrentAppends: 20_000,
+  auditWindowMs: 5_000,
+  auditRounds: 2,
 };
 
 /** BENCH_QUICK=1: a smoke run of every path in well under a minute; the figures are not the benchmark. */
@@ -41,6 +70,17 @@ export const QUICK_SIZES: BenchSizes = {
   scaleWindowMs: 3_000,
   auditAppends: 2_000,
   auditVerifyRecords: 20_000,
+  egressBytes: 16 * 1024 * 1024,
+  egressLinkBytes: 8 * 1024 * 1024,
+  egressRounds: 1,
+  mcpCalls: 100,
+  mcpRounds: 1,
+  hookSpawns: 5,
+  hookRounds: 1,
+  auditAgents: [1, 4],
+  auditConcurrentAppends: 2_000,
+  auditWindowMs: 500,
+  auditRounds: 1,
 };
 
 export interface BenchContext {

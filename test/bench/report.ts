@@ -56,8 +56,8 @@ export function formatTable(results: GroupResult[]): string {
   return out.join('\n');
 }
 
-function verdict(pass: boolean | undefined): string {
-  return pass === undefined ? 'n/a ' : pass ? 'met ' : 'MISS';
+function verdict(pass: boolean | null | undefined): string {
+  return pass === undefined ? 'n/a ' : pass === null ? 'info' : pass ? 'met ' : 'MISS';
 }
 
 const escape = (text: string): string => text.replaceAll('|', '\\|');

@@ -8,6 +8,7 @@ import { FULL_SIZES, QUICK_SIZES, type BenchContext } from './context';
 import { attachGroup } from './groups/attach';
 import { auditGroup } from './groups/audit';
 import { echoGroup } from './groups/echo';
+import { governanceGroups } from './groups/governance';
 import { scaleGroup } from './groups/scale';
 import { throughputGroup } from './groups/throughput';
 import { buildBenchBundle } from './flightdeck/host';
@@ -30,9 +31,17 @@ async function main(): Promise<void> {
   const context: BenchContext = { sshd, dir, sizes: quick ? QUICK_SIZES : FULL_SIZES, quick, log };
   const results: GroupResult[] = [];
   try {
-    const groups: Group[] = [throughputGroup(context), echoGroup(context), attachGroup(context), scaleGroup(context), auditGroup(context)];
+    const groups: Group[] = [
+      throughputGroup(context),
+      echoGroup(context),
+      attachGroup(context),
+      scaleGroup(context),
+      auditGroup(context),
+      ...governanceGroups(context),
+    ];
     for (const group of groups) {
-      if (only && !only.includes(group.id)) continue;
+      // A dotted id (governance.egress) is also selected by its family (BENCH_ONLY=governance).
+      if (only && !only.includes(group.id) && !only.includes(group.id.split('.')[0]!)) continue;
       log(`${group.title}`);
       results.push(await runGroup(group, log));
     }

@@ -17,8 +17,8 @@ export interface Contender {
 export interface Target {
   metric: string;
   text: string;
-  /** Given each contender's median for `metric`; undefined when it could not be measured. */
-  check(median: (contender: string) => number | undefined): { measured: string; pass: boolean } | undefined;
+  /** Given each contender's median for `metric`; undefined when it could not be measured. `pass: null`: a figure reported without a bound. */
+  check(median: (contender: string) => number | undefined): { measured: string; pass: boolean | null } | undefined;
 }
 
 export interface Group {
@@ -40,7 +40,8 @@ export interface Group {
 export interface TargetResult {
   text: string;
   measured: string;
-  pass: boolean | undefined;
+  /** null: reported, no bound; undefined: not measured. */
+  pass: boolean | null | undefined;
 }
 
 export interface GroupResult {

@@ -16,6 +16,7 @@ agent side (run by the host inside an agent's session, reaching only that agent'
   agent builtin   Flightdeck's own agent
   hook claude-code|codex EVENT [PAYLOAD]   a CLI agent's hook: asks the host, exits 0 or 2 (2 on any failure)
   mcp             the host's MCP endpoint for a CLI agent (stdio)
+  sandbox-exec SPEC -- CMD [ARGS...]   first process in an agent's sandbox: its way to the egress proxy, then CMD
   --version       print the version
 options: --state-dir DIR (or FLIGHTDECK_HOST_DIR; default ~/.flightdeck/host)
          --retention-bytes N, --high-watermark N, --stall-timeout-ms N (serve and bridge)
@@ -30,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'agent' && argv[1] === 'builtin' && argv.length === 2) return (await import('./builtin/runBuiltinAgent')).runBuiltinAgent();
   if (argv[0] === 'hook') return (await import('./commands/hook')).hook(argv.slice(1));
   if (argv[0] === 'mcp' && argv.length === 1) return (await import('./commands/mcp')).mcp();
+  if (argv[0] === 'sandbox-exec') return (await import('./commands/sandboxExec')).sandboxExec(argv.slice(1));
   const { values, positionals } = parseFlags(argv);
   if (values.version) {
     process.stdout.write(`${HOST_VERSION}\n`);

@@ -28,7 +28,19 @@ export interface AgentEndpointHandlers {
   nextMessage(signal: AbortSignal): Promise<Result<'agent.nextMessage'>>;
   saveConversation(conversation: unknown, turns: number): void;
   hookEvent(params: Params<'hook.event'>): Promise<Result<'hook.event'>>;
+  /** A request for a method the endpoint does not offer (answered MethodNotFound); audited as denied. */
+  refused?(method: string, authenticated: boolean): void;
+  /** The agent's MCP gateway (agent-host/mcpGateway): its allowed upstream tools. Absent: the agent has none. */
+  mcpTools?(): Promise<Result<'mcp.tools'>>;
+  /** A call of a gateway tool; refusals, crashes and timeouts are tool errors in the result, not exceptions. */
+  mcpCall?(params: Params<'mcp.call'>): Promise<Result<'mcp.call'>>;
 }
+
+/**
+ * An endpoint without an MCP gateway (no mcpTools/mcpCall handlers) lists no upstream tools and answers every call at
+ * once with a tool error; this is the call deadline it reports.
+ */
+const NO_GATEWAY_TIMEOUT_MS = 1000;
 
 /**
  * One agent's own way to the host: a 0600 Unix socket that only this agent is told about (and that the sandbox will
@@ -92,6 +104,8 @@ export class AgentEndpoint {
     });
     peer.onProtocolError((error) => this.log(`agent endpoint ${this.socketPath}: ${error.message}`));
     let authenticated = false;
+    // A method of the human side (approve, send, start…) asked for here is an agent trying to act as a person.
+    peer.onUnknownMethod((method) => this.handlers.refused?.(method, authenticated));
     const authed = <T>(fn: () => T): T => {
       if (!authenticated) throw new WireError(WireErrorCode.HandshakeRequired, 'the first request must be agent.hello with the agent’s token');
       return fn();
@@ -115,6 +129,16 @@ export class AgentEndpoint {
     peer.handle('agent.nextMessage', () => authed(() => handlers.nextMessage(gone.signal)));
     peer.handle('conversation.save', ({ conversation, turns }) => authed(() => (handlers.saveConversation(conversation, turns), {})));
     peer.handle('hook.event', (params) => authed(() => handlers.hookEvent(params)));
+    peer.handle('mcp.tools', () => authed(() => handlers.mcpTools?.() ?? { tools: [], callTimeoutMs: NO_GATEWAY_TIMEOUT_MS }));
+    peer.handle('mcp.call', (params) =>
+      authed(
+        () =>
+          handlers.mcpCall?.(params) ?? {
+            content: [{ type: 'text', text: `the host runs no MCP servers for this agent, so ${params.name} does not exist` }],
+            isError: true,
+          },
+      ),
+    );
   }
 }
 

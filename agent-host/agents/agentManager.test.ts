@@ -9,6 +9,8 @@ import { openDatabase, type Db } from '../journal/database';
 import { Journal } from '../journal/journal';
 import { Repos } from '../repos/repos';
 import { SessionManager } from '../sessions/sessionManager';
+import { AGENT_HOST_BUNDLE } from '../../test/integration/agent-host/client';
+import { Governance } from '../governance/governance';
 import { AgentManager } from './agentManager';
 
 const HUMAN = { actor: 'user:lead', data: {} };
@@ -19,6 +21,7 @@ describe('AgentManager', () => {
   let sessions: SessionManager;
   let agents: AgentManager;
   let repo: TestRepo;
+  let governance: Governance;
 
   beforeEach(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'agents-'));
@@ -29,14 +32,16 @@ describe('AgentManager', () => {
       exitedRetention: { maxAgeMs: 0, maxTotalBytes: 0 },
     });
     const repos = new Repos(db, join(stateDir, 'repos'), join(stateDir, 'worktrees'));
+    governance = new Governance({ stateDir, db, audit, repos, log: () => undefined });
     agents = new AgentManager({
       stateDir,
       db,
       sessions,
       audit,
       repos,
+      governance,
       nodePath: process.execPath,
-      hostEntry: join(stateDir, 'no-such-agent-host.mjs'),
+      hostEntry: AGENT_HOST_BUNDLE,
       log: () => undefined,
       hooksDeadlineMs: 300,
     });
@@ -46,6 +51,7 @@ describe('AgentManager', () => {
 
   afterEach(async () => {
     sessions.shutdown();
+    await governance.close();
     db.close();
     rmSync(stateDir, { recursive: true, force: true });
     await repo.cleanup();

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Emitter, type ListenerErrorHandler } from '../../common/events';
-import { AGENT_ENV } from '../../common/protocol/agentEndpoint';
 import type { StartAgentParams } from '../../common/protocol/agentMethods';
 import { ZERO_USAGE, type AgentEvent, type AgentInfo, type MessageDelivery, type ProfileInfo } from '../../common/protocol/agents';
 import { WireError, WireErrorCode } from '../../common/wire/errors';
@@ -11,20 +10,16 @@ import type { AuditLog } from '../audit/auditLog';
 import type { Repos } from '../repos/repos';
 import type { Actor, SessionManager } from '../sessions/sessionManager';
 import { readAgentEnv } from './agentEnv';
-import { AgentEndpoint } from './agentEndpoint';
 import { AgentStore, toInfo, type AgentRecord } from './agentStore';
-import { LAUNCHERS } from './launchers';
-import type { LaunchContext, Profile } from './launchSpec';
+import { AgentLauncher } from './agentLauncher';
 import { PriceTable } from './prices';
 import { Profiles } from './profiles';
-import { RunningAgent } from './runningAgent';
+import type { RunningAgent } from './runningAgent';
 import { ToolGate } from './toolGate';
 import type { Db } from '../journal/database';
+import type { Governance } from '../governance/governance';
 
 type ParsedStart = z.output<typeof StartAgentParams>;
-
-/** Values shorter than this are not treated as secrets to strip from audit records (they would match everywhere). */
-const MIN_SECRET_LENGTH = 8;
 
 export interface AgentManagerDeps {
   stateDir: string;
@@ -32,6 +27,7 @@ export interface AgentManagerDeps {
   sessions: SessionManager;
   audit: AuditLog;
   repos: Repos;
+  governance: Governance;
   /** `process.execPath` and the agent-host bundle, to run `agent-host agent|hook|mcp` for agents. */
   nodePath: string;
   hostEntry: string;
@@ -40,8 +36,6 @@ export interface AgentManagerDeps {
   /** How long a CLI agent under hooks has to prove they fire (its SessionStart hook) before it is stopped. */
   hooksDeadlineMs?: number;
 }
-
-const HOOKS_DEADLINE_MS = 60_000;
 
 const agentPaths = (stateDir: string) => ({
   profiles: join(stateDir, 'profiles.yaml'),
@@ -66,15 +60,32 @@ export class AgentManager {
   /** Names being started right now: a second start of the same name is refused before it touches git. */
   private readonly starting = new Set<string>();
   private readonly paths: ReturnType<typeof agentPaths>;
+  private readonly launcher: AgentLauncher;
 
   constructor(private readonly deps: AgentManagerDeps) {
     this.paths = agentPaths(deps.stateDir);
     this.store = new AgentStore(deps.db);
     this.profiles = new Profiles(this.paths.profiles);
     this.prices = new PriceTable(this.paths.prices);
-    this.gate = new ToolGate(deps.audit);
+    this.gate = new ToolGate(deps.audit, deps.governance.approvals);
     this.events = new Emitter({ name: 'agent events', onListenerError: deps.onListenerError });
     for (const dir of [this.paths.agents, this.paths.endpoints]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.launcher = new AgentLauncher({
+      sessions: deps.sessions,
+      audit: deps.audit,
+      repos: deps.repos,
+      governance: deps.governance,
+      store: this.store,
+      gate: this.gate,
+      prices: this.prices,
+      running: this.running,
+      paths: this.paths,
+      nodePath: deps.nodePath,
+      hostEntry: deps.hostEntry,
+      changed: (record) => this.changed(record),
+      log: deps.log,
+      hooksDeadlineMs: deps.hooksDeadlineMs,
+    });
   }
 
   /** After a daemon restart: agents that ran died with the previous daemon (their sessions are interrupted). */
@@ -136,12 +147,13 @@ export class AgentManager {
         usage: ZERO_USAGE,
         costUsd: null,
         turns: 0,
+        confinement: null,
         createdAt: now,
         updatedAt: now,
       };
       this.store.insert(record);
       try {
-        await this.launch(record, profile, false, params, by);
+        await this.launcher.launch(record, profile, false, params, by);
       } catch (error) {
         // Nothing half-created: the worktree, its new branch and the record go again.
         this.store.remove(name);
@@ -190,7 +202,7 @@ export class AgentManager {
     const profile = this.profiles.get(record.profile);
     const audit = { actor: by.actor, action: 'agent.resume', target: `agent:${name}` };
     try {
-      await this.launch(record, profile, true, { cols: size.cols ?? 120, rows: size.rows ?? 32 }, by);
+      await this.launcher.launch(record, profile, true, { cols: size.cols ?? 120, rows: size.rows ?? 32 }, by);
     } catch (error) {
       this.deps.audit.append({ ...audit, outcome: 'error', data: { ...by.data, error: String(error) } });
       throw error;
@@ -219,131 +231,7 @@ export class AgentManager {
 
   /** The daemon stops: endpoints close (their agents' sessions get SIGHUP with the rest). */
   shutdown(): void {
-    for (const agent of this.running.values()) agent.endpoint?.close();
-  }
-
-  private async launch(record: AgentRecord, profile: Profile, resuming: boolean, size: { cols: number; rows: number }, by: Actor): Promise<void> {
-    const agentEnv = readAgentEnv(this.paths.agentEnv);
-    const agentDir = join(this.paths.agents, record.name);
-    mkdirSync(agentDir, { recursive: true, mode: 0o700 });
-    const token = randomBytes(32).toString('base64url');
-    const socketPath = join(this.paths.endpoints, `${randomBytes(6).toString('hex')}.sock`);
-    const env: Record<string, string> = {
-      GIT_AUTHOR_NAME: `flightdeck agent ${record.name}`,
-      GIT_AUTHOR_EMAIL: `${record.name}@agents.flightdeck.invalid`,
-      GIT_COMMITTER_NAME: `flightdeck agent ${record.name}`,
-      GIT_COMMITTER_EMAIL: `${record.name}@agents.flightdeck.invalid`,
-      ...agentEnv,
-      ...profile.env,
-      [AGENT_ENV.socket]: socketPath,
-      [AGENT_ENV.token]: token,
-      [AGENT_ENV.name]: record.name,
-    };
-    const context: LaunchContext = {
-      name: record.name,
-      profile,
-      worktree: record.worktree,
-      branch: record.branch,
-      task: record.task,
-      agentDir,
-      socketPath,
-      token,
-      nodePath: this.deps.nodePath,
-      hostEntry: this.deps.hostEntry,
-      env,
-      resuming,
-    };
-    const spec = LAUNCHERS[profile.kind](context);
-    const secrets = [
-      { name: 'agent-token', value: token },
-      ...Object.entries(agentEnv)
-        .filter(([, value]) => value.length >= MIN_SECRET_LENGTH)
-        .map(([key, value]) => ({ name: `agent.env:${key}`, value })),
-    ];
-    // The endpoint listens before the process exists, so its first request always finds it; it serves this agent
-    // only while this very run of it is the running one.
-    const live = (): RunningAgent => {
-      const current = this.running.get(record.name);
-      if (!current || current.endpoint !== endpoint) throw new WireError(WireErrorCode.AgentNotRunning, `agent ${record.name} is not running`);
-      return current;
-    };
-    const endpoint: AgentEndpoint = await AgentEndpoint.open(
-      socketPath,
-      token,
-      {
-        hello: (role) => live().hello(role),
-        decide: (params) => live().decide(params),
-        done: (params) => live().done(params),
-        state: (status) => live().state(status),
-        usage: (model, usage) => live().usage(model, usage),
-        progress: (message) => live().progress(message),
-        ask: (kind, input) => live().ask(kind, input),
-        nextMessage: (signal) => live().nextMessage(signal),
-        saveConversation: (conversation, turns) => live().saveConversation(conversation, turns),
-        hookEvent: (params) => live().hookEvent(params),
-      },
-      this.deps.log,
-    );
-    let session;
-    try {
-      session = this.deps.sessions.start(
-        {
-          command: spec.command,
-          args: spec.args,
-          cwd: record.worktree,
-          env: spec.env,
-          cols: size.cols,
-          rows: size.rows,
-          name: `agent:${record.name}`,
-          labels: { agent: record.name, agentKind: profile.kind, repo: record.repo },
-          inputAllowed: true,
-        },
-        by,
-      );
-    } catch (error) {
-      endpoint.close();
-      throw error;
-    }
-    const agent = new RunningAgent(record.name, profile, session, secrets, agentDir, {
-      store: this.store,
-      gate: this.gate,
-      prices: this.prices,
-      audit: this.deps.audit,
-      changed: (changed) => this.changed(changed),
-      log: this.deps.log,
-    });
-    agent.endpoint = endpoint;
-    this.running.set(record.name, agent);
-    this.changed(this.store.update({ ...this.store.get(record.name), sessionId: session.id, status: 'starting', question: null }));
-    const hooksDeadline = profile.governance.hooks && profile.kind !== 'builtin' && profile.kind !== 'command' ? this.watchHooks(agent) : undefined;
-    session.events.on((type) => {
-      if (type === 'exited') {
-        clearTimeout(hooksDeadline);
-        this.running.delete(record.name);
-        agent.ended();
-      } else if (type === 'status') {
-        const status = session.snapshotInfo().status;
-        if (status === 'working' || status === 'idle' || status === 'starting') agent.setStatus(status, true);
-        else if (status === 'waiting-for-input') agent.setStatus('waiting-for-human', true);
-      }
-    });
-  }
-
-  /**
-   * A CLI ignores a config it cannot read without a word (Claude Code: an invalid settings file means no hooks at
-   * all), so an agent whose hooks have not reached the host in time runs ungoverned: it is stopped. Fail closed.
-   */
-  private watchHooks(agent: RunningAgent): ReturnType<typeof setTimeout> {
-    const deadlineMs = this.deps.hooksDeadlineMs ?? HOOKS_DEADLINE_MS;
-    const timer = setTimeout(() => {
-      if (agent.hooksVerified || !agent.session.running) return;
-      const reason = `its hooks did not reach the host within ${deadlineMs / 1000} s, so it would run ungoverned`;
-      this.deps.log(`agent ${agent.name}: stopped: ${reason}`);
-      this.deps.audit.append({ actor: 'host', action: 'agent.stop', target: `agent:${agent.name}`, reason, outcome: 'ok', data: { rule: 'hooks-unverified' } });
-      agent.session.kill();
-    }, deadlineMs);
-    timer.unref();
-    return timer;
+    this.launcher.shutdown();
   }
 
   private changed(record: AgentRecord): void {

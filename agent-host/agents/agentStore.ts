@@ -3,6 +3,7 @@ import {
   type AgentInfo,
   AgentKind,
   AgentStatus,
+  Confinement,
   PendingQuestion,
   TokenUsage,
   ZERO_USAGE,
@@ -31,6 +32,7 @@ CREATE TABLE IF NOT EXISTS agents (
   conversation TEXT,
   -- A CLI agent's token totals per transcript file it named (resumes may continue a file or start another).
   transcripts TEXT NOT NULL DEFAULT '{}',
+  confinement TEXT,
   created_at REAL NOT NULL,
   updated_at REAL NOT NULL
 );
@@ -64,6 +66,7 @@ interface AgentRow {
   usage: string;
   cost_usd: number | null;
   turns: number;
+  confinement: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -72,6 +75,9 @@ interface AgentRow {
 export class AgentStore {
   constructor(private readonly db: Db) {
     db.exec(SCHEMA);
+    // Databases from before governance lack the column.
+    const columns = db.prepare("SELECT name FROM pragma_table_info('agents')").all() as { name: string }[];
+    if (!columns.some((column) => column.name === 'confinement')) db.exec('ALTER TABLE agents ADD COLUMN confinement TEXT');
   }
 
   list(): AgentRecord[] {
@@ -94,9 +100,9 @@ export class AgentStore {
     this.db
       .prepare(
         `INSERT INTO agents (name, profile, kind, repo, branch, base_commit, worktree, task, model, session_id, status,
-           question, messages, usage, cost_usd, turns, conversation, created_at, updated_at)
+           question, messages, usage, cost_usd, turns, conversation, confinement, created_at, updated_at)
          VALUES (@name, @profile, @kind, @repo, @branch, @base_commit, @worktree, @task, @model, @session_id, @status,
-           @question, @messages, @usage, @cost_usd, @turns, NULL, @created_at, @updated_at)`,
+           @question, @messages, @usage, @cost_usd, @turns, NULL, @confinement, @created_at, @updated_at)`,
       )
       .run(toRow(record));
   }
@@ -106,7 +112,8 @@ export class AgentStore {
     this.db
       .prepare(
         `UPDATE agents SET model = @model, session_id = @session_id, status = @status, question = @question,
-           messages = @messages, usage = @usage, cost_usd = @cost_usd, turns = @turns, updated_at = @updated_at
+           messages = @messages, usage = @usage, cost_usd = @cost_usd, turns = @turns, confinement = @confinement,
+           updated_at = @updated_at
          WHERE name = @name`,
       )
       .run(toRow(updated));
@@ -161,6 +168,7 @@ function toRow(record: AgentRecord): Record<string, unknown> {
     usage: JSON.stringify(record.usage),
     cost_usd: record.costUsd,
     turns: record.turns,
+    confinement: record.confinement ? JSON.stringify(record.confinement) : null,
     created_at: record.createdAt,
     updated_at: record.updatedAt,
   };
@@ -184,6 +192,7 @@ function fromRow(row: AgentRow): AgentRecord {
     usage: TokenUsage.catch(ZERO_USAGE).parse(JSON.parse(row.usage)),
     costUsd: row.cost_usd,
     turns: row.turns,
+    confinement: row.confinement ? Confinement.parse(JSON.parse(row.confinement)) : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -1,6 +1,6 @@
 import type { AgentKind } from '../../common/protocol/agents';
 
-/** Which of the host's governance mechanisms apply to a profile's agents (the sandbox comes with the governance work). */
+/** Which of the host's tool-level governance mechanisms apply to a profile's agents (the sandbox applies to all). */
 export interface Governance {
   /** Tool hooks that call `agent-host hook` (claude-code, codex). */
   hooks: boolean;
@@ -46,12 +46,16 @@ export interface LaunchContext {
   env: Record<string, string>;
   /** True when the agent continues an earlier run (agent resume). */
   resuming: boolean;
+  /** True when the host's sandbox confines the agent (a CLI's own sandbox cannot work inside it). */
+  confined: boolean;
 }
 
 export interface LaunchSpec {
   command: string;
   args: string[];
   env: Record<string, string>;
+  /** Files in the agent's dir that govern it (settings with its hooks): read-only inside the sandbox. */
+  protectedFiles?: string[];
 }
 
 export type Launcher = (context: LaunchContext) => LaunchSpec;

@@ -11,6 +11,8 @@ import type { AgentEndpoint, AgentEndpointHandlers } from './agentEndpoint';
 import type { AgentRecord, AgentStore } from './agentStore';
 import type { Profile } from './launchSpec';
 import type { PriceTable } from './prices';
+import type { ApprovalInfo } from '../../common/protocol/governance';
+import type { GateRules } from '../governance/gateRules';
 import type { ToolGate } from './toolGate';
 import { questionLine } from './questionLine';
 import { handleHookEvent, type HookAnswer, type HookHost } from '../cliAgents/hookEvents';
@@ -26,6 +28,12 @@ export interface RunningAgentDeps {
   audit: AuditLog;
   changed: (record: AgentRecord) => void;
   log: (message: string) => void;
+}
+
+/** What the policy holds this agent to beyond single tool calls. */
+export interface AgentGovernance {
+  rules: GateRules;
+  budget: { tokens: number | null; costUsd: number | null; source: string };
 }
 
 interface PendingAsk {
@@ -57,6 +65,7 @@ export class RunningAgent implements AgentEndpointHandlers {
     readonly secrets: readonly { name: string; value: string }[],
     /** The agent's private dir on the host (its CLI's config and transcripts live there). */
     private readonly agentDir: string,
+    private readonly governance: AgentGovernance,
     private readonly deps: RunningAgentDeps,
   ) {}
 
@@ -67,7 +76,25 @@ export class RunningAgent implements AgentEndpointHandlers {
   private update(change: Partial<AgentRecord>): AgentRecord {
     const record = this.deps.store.update({ ...this.record, ...change });
     this.deps.changed(record);
+    if (change.usage || change.costUsd !== undefined) this.enforceBudget(record);
     return record;
+  }
+
+  /** Past its policy budget (tokens or cost) the agent is stopped by the host, and says why in the audit. */
+  private enforceBudget(record: AgentRecord): void {
+    const { tokens, costUsd, source } = this.governance.budget;
+    const used = record.usage.inputTokens + record.usage.outputTokens + record.usage.cacheReadTokens + record.usage.cacheWriteTokens;
+    const over =
+      tokens !== null && used > tokens
+        ? `it used ${used} tokens, over its budget of ${tokens}`
+        : costUsd !== null && record.costUsd !== null && record.costUsd > costUsd
+          ? `it cost $${record.costUsd.toFixed(4)}, over its budget of $${costUsd}`
+          : null;
+    if (!over || this.stopping || !this.session.running) return;
+    this.stopping = true;
+    this.deps.log(`agent ${this.name}: stopped: ${over}`);
+    this.deps.audit.append({ actor: 'host', action: 'agent.stop', target: `agent:${this.name}`, reason: over, outcome: 'ok', data: { rule: `budget (${source})` } });
+    this.session.kill();
   }
 
   hello(role: 'agent' | 'hook' | 'mcp'): AgentHello {
@@ -87,7 +114,7 @@ export class RunningAgent implements AgentEndpointHandlers {
   }
 
   decide(params: { callId: string; tool: string; input: Record<string, unknown>; subagent?: string }): Promise<ToolDecision> {
-    return Promise.resolve(this.deps.gate.decide({ agent: this.name, ...params }, this.profile, this.secrets));
+    return this.deps.gate.decide({ agent: this.name, ...params }, { profile: this.profile, rules: this.governance.rules, secrets: this.secrets });
   }
 
   done(params: { callId: string; tool: string; ok: boolean; summary: string }): void {
@@ -172,6 +199,19 @@ export class RunningAgent implements AgentEndpointHandlers {
       return 'typed';
     }
     return 'queued';
+  }
+
+  /** A command of this agent is held for a person's approval (null: decided), shown as what it waits on. */
+  awaitingApproval(approval: ApprovalInfo | null): void {
+    if (this.pendingAsk) return;
+    if (!approval) {
+      this.update({ question: null });
+      this.setStatus('working');
+      return;
+    }
+    const text = `approve \`${approval.command}\`? (${approval.rule}) — flightdeck approve|reject HOST/${approval.id}`;
+    this.update({ status: 'waiting-for-human', question: { id: approval.id, kind: 'approval', text, askedAt: approval.requestedAt } });
+    this.session.reportStatus('waiting-for-input');
   }
 
   /** The agent reported (or the screen suggests) a status; a CLI agent back at its prompt gets the next queued message. */

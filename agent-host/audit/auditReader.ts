@@ -1,7 +1,8 @@
 import { anchorProblem } from '../../common/audit/anchor';
+import type { AuditListParams, AuditRecordInfo } from '../../common/protocol/governance';
 import type { AuditHead, AuditVerifyResult } from '../../common/protocol/methods';
 import type { Db } from '../journal/database';
-import { verifyAudit } from './auditLog';
+import { verifyAudit, type AuditRow } from './auditLog';
 
 export type AnchoredVerifyResult = AuditVerifyResult & { anchorHeld: boolean | null };
 
@@ -39,5 +40,57 @@ export class AuditReader {
     const anchorHeld = hashNow === anchor.hash;
     if (anchorHeld || !result.ok) return { ...result, anchorHeld };
     return { ...result, ok: false, anchorHeld, firstBadSeq: anchor.seq, problem: anchorProblem(anchor, hashNow, head) };
+  }
+
+  /** Matching records, oldest first: the newest `limit` of them, and whether older ones match too. */
+  list(filter: Omit<AuditListParams, 'limit'> & { limit: number }): { records: AuditRecordInfo[]; more: boolean } {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (filter.agent !== undefined) {
+      where.push('(actor = ? OR target = ?)');
+      args.push(`agent:${filter.agent}`, `agent:${filter.agent}`);
+    }
+    if (filter.action !== undefined) {
+      if (filter.action.endsWith('.*')) {
+        where.push("substr(action, 1, ?) = ?");
+        const family = filter.action.slice(0, -1);
+        args.push(family.length, family);
+      } else {
+        where.push('action = ?');
+        args.push(filter.action);
+      }
+    }
+    if (filter.outcome !== undefined) {
+      where.push('outcome = ?');
+      args.push(filter.outcome);
+    }
+    if (filter.since !== undefined) {
+      where.push('time >= ?');
+      args.push(filter.since);
+    }
+    if (filter.before !== undefined) {
+      where.push('seq < ?');
+      args.push(filter.before);
+    }
+    const sql = `SELECT * FROM audit ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args, filter.limit + 1) as AuditRow[];
+    const more = rows.length > filter.limit;
+    return {
+      records: rows
+        .slice(0, filter.limit)
+        .reverse()
+        .map((row) => ({
+          seq: row.seq,
+          time: row.time,
+          actor: row.actor,
+          action: row.action,
+          target: row.target,
+          reason: row.reason,
+          outcome: row.outcome,
+          data: JSON.parse(row.data) as Record<string, unknown>,
+          hash: row.hash,
+        })),
+      more,
+    };
   }
 }

@@ -1,3 +1,4 @@
+import { EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
 import Anthropic, { APIConnectionError, APIError, APIUserAbortError, type Middleware } from '@anthropic-ai/sdk';
 import type { Message as ApiMessage, MessageParam, TextBlockParam, Tool } from '@anthropic-ai/sdk/resources/messages';
 import type { AssistantMessage, Message } from './conversation';
@@ -21,11 +22,29 @@ export function anthropicClient(env: Record<string, string | undefined>, transcr
   return new Anthropic({
     ...credential,
     ...(env.ANTHROPIC_BASE_URL ? { baseURL: env.ANTHROPIC_BASE_URL } : {}),
+    ...(proxied(env) ? { fetch: proxiedFetch(env) } : {}),
     maxRetries: MAX_RETRIES,
     // Its warnings go into the transcript, not straight onto the PTY in the middle of a line.
     logger: { error: say, warn: say, info: quiet, debug: quiet },
     middleware: [announceRetries(transcript)],
   });
+}
+
+const proxied = (env: Record<string, string | undefined>) => Boolean(env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy);
+
+/**
+ * Node's own fetch ignores HTTP(S)_PROXY; in its sandbox the agent has no other way out than the host's egress proxy
+ * (a remote model gateway included), so its requests go through undici's proxy-aware agent, as curl's would.
+ */
+function proxiedFetch(env: Record<string, string | undefined>): typeof globalThis.fetch {
+  const dispatcher = new EnvHttpProxyAgent({
+    httpProxy: env.HTTP_PROXY ?? env.http_proxy,
+    httpsProxy: env.HTTPS_PROXY ?? env.https_proxy,
+    noProxy: env.NO_PROXY ?? env.no_proxy,
+  });
+  // undici's fetch is the one Node ships, typed apart from the DOM's: the same calls, other type names.
+  return ((input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) =>
+    undiciFetch(input, { ...init, dispatcher })) as unknown as typeof globalThis.fetch;
 }
 
 const RETRIED_STATUS = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { profile as testProfile } from '../../test/integration/cli-agents/fixture';
 import type { LaunchContext, Profile } from '../agents/launchSpec';
 import { CLAUDE_HOOK_EVENTS, claudeCodeLauncher } from './claudeCode';
-import { HOOK_TIMEOUT_SECONDS } from './hookCommand';
+import { hookTimeoutSeconds } from './hookCommand';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -29,6 +29,7 @@ function context(overrides: Partial<LaunchContext> = {}, profile: Partial<Profil
     hostEntry: "/opt/flight deck/it's here/agent-host.mjs",
     env: { PATH: '/usr/bin:/bin', ANTHROPIC_API_KEY: 'sk-ant-0123456789-abcdefghijklmnopqrstuvwxyz' },
     resuming: false,
+    confined: false,
     ...overrides,
   };
 }
@@ -80,7 +81,7 @@ describe('claudeCodeLauncher', () => {
       const [entry] = settings.hooks[event]!;
       expect(entry!.matcher).toBe('*');
       expect(entry!.hooks).toHaveLength(1);
-      expect(entry!.hooks[0]!.timeout).toBe(HOOK_TIMEOUT_SECONDS);
+      expect(entry!.hooks[0]!.timeout).toBe(hookTimeoutSeconds(event));
       // What sh makes of the command line: the argv, one word per line.
       const argv = execFileSync('sh', ['-c', `printf '%s\\n' ${entry!.hooks[0]!.command}`], { encoding: 'utf8' });
       expect(argv).toBe(`${[ctx.nodePath, ctx.hostEntry, 'hook', 'claude-code', event].join('\n')}\n`);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { LaunchContext, LaunchSpec, Launcher } from '../agents/launchSpec';
 import { findOnPath } from '../sessions/resolveCommand';
 import { firstFound, inPackage, privateDir, writePrivateFile } from './cliFiles';
-import { HOOK_TIMEOUT_SECONDS, MCP_SERVER_NAME, hookShellCommand, mcpArgv } from './hookCommand';
+import { hookTimeoutSeconds, MCP_SERVER_NAME, hookShellCommand, mcpArgv } from './hookCommand';
 
 /** The events whose hooks call the host: tool calls (before and after), status, and the proof that hooks load. */
 export const CLAUDE_HOOK_EVENTS = [
@@ -80,6 +80,8 @@ export const claudeCodeLauncher: Launcher = (context) => {
   const spec: LaunchSpec = {
     command: claudeCommand(context),
     args,
+    // Claude Code reloads a settings file that changes: the agent must not be able to edit its own hooks away.
+    protectedFiles: [settingsFile, ...(context.profile.governance.mcp ? [join(dir, 'mcp.json')] : [])],
     env: {
       ...context.env,
       CLAUDE_CONFIG_DIR: configDir,
@@ -97,7 +99,7 @@ function settings(context: LaunchContext) {
     ? Object.fromEntries(
         CLAUDE_HOOK_EVENTS.map((event) => [
           event,
-          [{ matcher: '*', hooks: [{ type: 'command', command: hookShellCommand(context, 'claude-code', event), timeout: HOOK_TIMEOUT_SECONDS }] }],
+          [{ matcher: '*', hooks: [{ type: 'command', command: hookShellCommand(context, 'claude-code', event), timeout: hookTimeoutSeconds(event) }] }],
         ]),
       )
     : {};

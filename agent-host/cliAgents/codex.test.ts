@@ -7,7 +7,7 @@ import { WireError, WireErrorCode } from '../../common/wire/errors';
 import { profile as testProfile } from '../../test/integration/cli-agents/fixture';
 import type { LaunchContext, Profile } from '../agents/launchSpec';
 import { CODEX_HOOK_EVENTS, codexLauncher } from './codex';
-import { HOOK_TIMEOUT_SECONDS } from './hookCommand';
+import { hookTimeoutSeconds } from './hookCommand';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -30,6 +30,7 @@ function context(overrides: Partial<LaunchContext> = {}, profile: Partial<Profil
     // No PATH entry with a codex: the npm package's launcher is found.
     env: { PATH: '/nonexistent', FLIGHTDECK_CODEX_BASE_URL: 'http://127.0.0.1:9/v1', OPENAI_API_KEY: 'sk-test' },
     resuming: false,
+    confined: false,
     ...overrides,
   };
 }
@@ -102,7 +103,7 @@ describe('codexLauncher', () => {
     expect(Object.keys(hooks)).toEqual([...CODEX_HOOK_EVENTS]);
     for (const event of CODEX_HOOK_EVENTS) {
       expect(hooks[event]).toEqual([
-        { hooks: [{ type: 'command', command: `'${process.execPath}' '/opt/flightdeck/agent-host.mjs' 'hook' 'codex' '${event}'`, timeout: HOOK_TIMEOUT_SECONDS }] },
+        { hooks: [{ type: 'command', command: `'${process.execPath}' '/opt/flightdeck/agent-host.mjs' 'hook' 'codex' '${event}'`, timeout: hookTimeoutSeconds(event) }] },
       ]);
     }
   });

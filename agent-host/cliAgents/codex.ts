@@ -8,7 +8,7 @@ import { WireError, WireErrorCode } from '../../common/wire/errors';
 import type { LaunchContext, Launcher } from '../agents/launchSpec';
 import { findOnPath } from '../sessions/resolveCommand';
 import { firstFound, inPackage, privateDir, writePrivateFile } from './cliFiles';
-import { HOOK_TIMEOUT_SECONDS, MCP_SERVER_NAME, hookArgv, hookShellCommand, mcpArgv } from './hookCommand';
+import { hookTimeoutSeconds, MCP_SERVER_NAME, hookArgv, hookShellCommand, mcpArgv } from './hookCommand';
 
 /**
  * agent.env (or the profile's env) names the model endpoint: FLIGHTDECK_CODEX_BASE_URL is the Responses API base
@@ -41,7 +41,8 @@ export const codexLauncher: Launcher = (context) => {
   const env = { ...context.env, CODEX_HOME: home, TMPDIR: tmpDir };
   const command = codexCommand(context);
   const migrations = context.profile.model ? seenMigration(command, env, context.profile.model) : {};
-  writePrivateFile(join(home, 'config.toml'), toToml({ ...governing, ...homeConfig(context, migrations) }));
+  const configFile = join(home, 'config.toml');
+  writePrivateFile(configFile, toToml({ ...governing, ...homeConfig(context, migrations) }));
 
   const overrides = Object.entries(flatten(governing)).flatMap(([key, value]) => ['-c', `${key}=${tomlValue(value)}`]);
   const args = [
@@ -56,7 +57,8 @@ export const codexLauncher: Launcher = (context) => {
   ];
   if (context.profile.model) args.push('--model', context.profile.model);
   if (!context.resuming) args.push('--', context.task);
-  return { command: command.command, args: [...command.args, ...args], env };
+  // Its hooks live only in config.toml: read-only inside the sandbox, so the agent cannot drop them for a resume.
+  return { command: command.command, args: [...command.args, ...args], env, protectedFiles: [configFile] };
 };
 
 /**
@@ -95,7 +97,9 @@ function governingConfig(context: LaunchContext) {
       },
     },
     approval_policy: 'never',
-    sandbox_mode: 'workspace-write',
+    // Inside the host's sandbox Codex cannot build its own (no namespaces may be created there): the host's confines
+    // it and everything it runs, network included. Unconfined (sandbox: best-effort), its own is the one there is.
+    sandbox_mode: context.confined ? 'danger-full-access' : 'workspace-write',
     // The model provider runs this tool itself: no hook sees it and no egress policy of the host applies to it.
     web_search: 'disabled',
     sandbox_workspace_write: { network_access: false, exclude_slash_tmp: true, exclude_tmpdir_env_var: true },
@@ -129,7 +133,7 @@ function homeConfig(context: LaunchContext, migrations: Record<string, string>) 
           hooks: Object.fromEntries(
             CODEX_HOOK_EVENTS.map((event) => [
               event,
-              [{ hooks: [{ type: 'command', command: hookShellCommand(context, 'codex', event), timeout: HOOK_TIMEOUT_SECONDS }] }],
+              [{ hooks: [{ type: 'command', command: hookShellCommand(context, 'codex', event), timeout: hookTimeoutSeconds(event) }] }],
             ]),
           ),
         }

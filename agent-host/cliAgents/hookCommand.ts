@@ -1,16 +1,27 @@
 import { z } from 'zod';
 import type { LaunchContext } from '../agents/launchSpec';
+import { APPROVAL_TIMEOUT_MS } from '../governance/approvals';
 
 /** The CLI agents whose hooks call `agent-host hook` (the `agent` of hook.event). */
 export const CliAgentKind = z.enum(['claude-code', 'codex']);
 export type CliAgentKind = z.infer<typeof CliAgentKind>;
 
 /**
- * The hook gives up (and blocks) after HOOK_DEADLINE_MS; the CLI is told to kill it only after HOOK_TIMEOUT_SECONDS.
- * The order matters: a hook the CLI kills for its timeout lets the tool run.
+ * The hook gives up (and blocks) after its deadline; the CLI is told to kill it only later (its timeout). The order
+ * matters: a hook the CLI kills for its timeout lets the tool run. A tool call may wait for a person's approval
+ * (policy commands.ask), so PreToolUse waits that long and a little more.
  */
 export const HOOK_DEADLINE_MS = 20_000;
-export const HOOK_TIMEOUT_SECONDS = 30;
+const PRE_TOOL_DEADLINE_MS = APPROVAL_TIMEOUT_MS + 30_000;
+
+export function hookDeadlineMs(event: string): number {
+  return event === 'PreToolUse' ? PRE_TOOL_DEADLINE_MS : HOOK_DEADLINE_MS;
+}
+
+/** What the CLI's settings give each hook: well past the hook's own deadline. */
+export function hookTimeoutSeconds(event: string): number {
+  return Math.ceil(hookDeadlineMs(event) / 1000) + 10;
+}
 
 /** The name of the host's MCP endpoint in every CLI's config: its tools reach the model as mcp__flightdeck__<tool>. */
 export const MCP_SERVER_NAME = 'flightdeck';

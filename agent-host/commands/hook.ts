@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorMessage } from '../../common/wire/errors';
 import { endpointFromEnv, openEndpoint } from '../cliAgents/endpointClient';
-import { CliAgentKind, HOOK_DEADLINE_MS, exitOnFailure } from '../cliAgents/hookCommand';
+import { CliAgentKind, HOOK_DEADLINE_MS, exitOnFailure, hookDeadlineMs } from '../cliAgents/hookCommand';
 
 /** A hook payload larger than this is refused (and so its tool call blocked): tool inputs bigger than a file write are not expected. */
 const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
@@ -21,9 +21,10 @@ export async function hook(args: readonly string[]): Promise<number> {
   if (!agent.success || !event || extra.length > 0) return fail(2, USAGE);
   const failureCode = exitOnFailure(event);
 
+  const deadlineMs = hookDeadlineMs(event);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<number>((resolve) => {
-    timer = setTimeout(() => resolve(fail(failureCode, `no answer from the host within ${HOOK_DEADLINE_MS} ms`)), HOOK_DEADLINE_MS);
+    timer = setTimeout(() => resolve(fail(failureCode, `no answer from the host within ${deadlineMs} ms`)), deadlineMs);
   });
   try {
     return await Promise.race([ask(agent.data, event, payloadArg, failureCode), deadline]);

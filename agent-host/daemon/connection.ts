@@ -15,9 +15,11 @@ import type { InputHolders } from '../viewers/inputHolders';
 import { Viewer, type ViewerSink } from '../viewers/viewer';
 import { encodeOutputFrameHeader } from '../../common/wire/frame';
 import type { SocketTransport } from '../wire/socketTransport';
+import type { Governance } from '../governance/governance';
 import type { AgentManager } from '../agents/agentManager';
 import type { Repos } from '../repos/repos';
 import { registerAgentHandlers } from './agentHandlers';
+import { registerGovernanceHandlers } from './governanceHandlers';
 
 export const CAPABILITIES = [
   'sessions',
@@ -31,6 +33,7 @@ export const CAPABILITIES = [
   'audit-anchors',
   'repos',
   'agents',
+  'governance',
 ];
 
 /** What a connection needs from the daemon around it. */
@@ -45,6 +48,7 @@ export interface HostContext {
   readonly inputHolders: InputHolders;
   readonly repos: Repos;
   readonly agents: AgentManager;
+  readonly governance: Governance;
   connections(): readonly ClientConnection[];
   /** Stops the daemon once the current reply is out. */
   shutdown(): void;
@@ -297,6 +301,7 @@ export class ClientConnection implements ViewerSink {
       }),
     );
     registerAgentHandlers(peer, host, () => this.actor(), guarded);
+    registerGovernanceHandlers(peer, host, () => this.actor(), guarded);
   }
 
   private async attach(sessionId: string, fromOffset: number | null, streamId: string) {

@@ -10,6 +10,7 @@ import { statePaths, type HostConfig } from '../config';
 import { integrityCheck, metaValue, openDatabase, type Db } from '../journal/database';
 import { Journal } from '../journal/journal';
 import { SessionManager } from '../sessions/sessionManager';
+import { Governance } from '../governance/governance';
 import { AgentManager } from '../agents/agentManager';
 import { Repos } from '../repos/repos';
 import { prepareStateDir } from '../stateDirTrust';
@@ -33,6 +34,7 @@ export class Daemon implements HostContext {
   readonly inputAuditor: InputAuditor;
   readonly repos: Repos;
   readonly agents: AgentManager;
+  readonly governance: Governance;
   private readonly clients = new Set<ClientConnection>();
   private server: Server | undefined;
   private nextClient = 1;
@@ -62,13 +64,27 @@ export class Daemon implements HostContext {
     this.sessions.events.on((event) => {
       for (const client of this.clients) if (client.ready) client.peer.notify('session.event', event);
     });
-    this.repos = new Repos(db, join(config.stateDir, 'repos'), join(config.stateDir, 'worktrees'));
+    this.repos = new Repos(db, join(config.stateDir, 'repos'), join(config.stateDir, 'worktrees'), {
+      confineGit: (argv, dir, readable) => this.governance.confineGit(argv, dir, readable),
+    });
+    this.governance = new Governance({
+      stateDir: config.stateDir,
+      db,
+      audit: this.audit,
+      repos: this.repos,
+      log: (message) => this.log(message),
+      onListenerError: (error, emitter) => this.fault(error, `a listener of ${emitter}`),
+    });
+    this.governance.approvals.events.on((event) => {
+      for (const client of this.clients) if (client.ready) client.peer.notify('approval.event', event);
+    });
     this.agents = new AgentManager({
       stateDir: config.stateDir,
       db,
       sessions: this.sessions,
       audit: this.audit,
       repos: this.repos,
+      governance: this.governance,
       nodePath: process.execPath,
       // The daemon runs as `node agent-host.mjs serve`: agents run the same bundle (agent builtin, hook, mcp).
       hostEntry: process.argv[1]!,
@@ -156,6 +172,7 @@ export class Daemon implements HostContext {
     // Programs get SIGHUP; their exit will not be recorded: the next daemon marks them interrupted.
     this.attempt('close agent endpoints', () => this.agents.shutdown());
     this.attempt('stop sessions', () => this.sessions.shutdown());
+    await this.governance.close().catch((error: unknown) => this.log(`could not close the egress proxy: ${String(error)}`));
     for (const client of this.clients) client.peer.close();
     this.attempt('remove the socket', () => rmSync(statePaths(this.config.stateDir).socket, { force: true }));
     this.attempt('close the database', () => this.db.close());

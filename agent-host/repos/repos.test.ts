@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { WireErrorCode } from '../../common/wire/errors';
-import { progressParser, Repos } from './repos';
+import { progressParser } from './git';
+import { Repos } from './repos';
 import { bare, branchCommit, commitOnOrigin, db, dir, failure, head, origin, repos, reposDir, useRepoFixture, wireErrorOf, worktreesDir } from './testing/repoFixture';
 
 useRepoFixture();

@@ -1,16 +1,19 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { mkdtemp, rename, rm } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
-import { simpleGit, type SimpleGit, type SimpleGitOptions } from 'simple-git';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import { promisify } from 'node:util';
+import type { SimpleGit } from 'simple-git';
 import { AgentName, RepoName, type RepoInfo } from '../../common/protocol/agents';
 import { WireError, WireErrorCode } from '../../common/wire/errors';
 import type { Db } from '../journal/database';
+import { fetchOrigin, git, gitEnvironment, hasRef, reportProgress, resolveCommit, type CloneProgress } from './git';
 import { gitFailed, redactUrl } from './gitErrors';
 
-export interface CloneProgress {
-  stage: string;
-  percent: number;
-}
+/** Runs argv confined (read-only, no network) in dir with `readable` visible; null where the host cannot sandbox. */
+export type GitConfinement = (argv: string[], dir: string, readable: string[]) => Promise<{ command: string; args: string[] } | null>;
+
+const execFileAsync = promisify(execFile);
 
 interface RepoRow {
   name: string;
@@ -28,69 +31,6 @@ const AGENT_BRANCH_PREFIX = 'flightdeck/';
 // A clone in the making lives under this prefix until it is complete; what a crash left behind is swept at start.
 const ADDING_PREFIX = '.adding-';
 const DIRTY_FILES_SHOWN = 10;
-
-// The daemon may have been started from an SSH session long gone, and a forwarded SSH agent is the laptop's
-// credential: git on the VM uses the VM's own.
-const LAPTOP_SSH_VARIABLES = new Set(['SSH_CONNECTION', 'SSH_CLIENT', 'SSH_TTY', 'SSH_AUTH_SOCK']);
-// Nothing here is interactive: git must never start an editor or a pager. Lower case, as simple-git compares them.
-const INTERACTIVE_VARIABLES = new Set(['editor', 'git_editor', 'git_sequence_editor', 'pager', 'git_pager', 'git_external_diff']);
-
-/**
- * simple-git refuses to run when the environment carries GIT_SSH_COMMAND, GIT_ASKPASS, GIT_CONFIG_GLOBAL, PREFIX…,
- * to protect apps that pass on environments they were handed. Ours is the daemon's own, set up by the VM's admin:
- * exactly what must apply. Arguments are still checked; user-given URLs and refs only ever go in as positionals.
- */
-const TRUSTED_ENVIRONMENT: SimpleGitOptions['unsafe'] = {
-  allowUnsafeSshCommand: true,
-  allowUnsafeAskPass: true,
-  allowUnsafeGitProxy: true,
-  allowUnsafeConfigPaths: true,
-  allowUnsafeConfigEnvCount: true,
-  allowUnsafeTemplateDir: true,
-};
-
-function gitEnvironment(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !LAPTOP_SSH_VARIABLES.has(key) && !INTERACTIVE_VARIABLES.has(key.toLowerCase())) env[key] = value;
-  }
-  // A daemon has no one to ask: a missing credential is an error, never a prompt that hangs.
-  env.GIT_TERMINAL_PROMPT = '0';
-  return env;
-}
-
-function git(dir: string): SimpleGit {
-  return simpleGit({ baseDir: dir, unsafe: TRUSTED_ENVIRONMENT }).env(gitEnvironment());
-}
-
-// A progress line as the server ("remote: Counting objects:  40% (2/5)") or the client ("Receiving objects: …") writes it.
-const PROGRESS_LINE = /^(?:remote: )?(\w+)[^:]*:\s+(\d+)% \(/;
-
-/** Splits git's progress output, which may arrive cut anywhere, into lines and reports those that are progress. */
-export function progressParser(onProgress: (progress: CloneProgress) => void): (chunk: string) => void {
-  let partial = '';
-  return (chunk) => {
-    // Each line is rewritten in place with \r until its stage is done.
-    const lines = (partial + chunk).split(/[\r\n]/);
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      const match = PROGRESS_LINE.exec(line);
-      if (match) onProgress({ stage: match[1]!.toLowerCase(), percent: Number(match[2]) });
-    }
-  };
-}
-
-/**
- * Reports every progress line of a fetch. Not simple-git's progress option: it reads only the first line of each
- * chunk of output and calls every server stage "remote:".
- */
-function reportProgress(repo: SimpleGit, onProgress: (progress: CloneProgress) => void): SimpleGit {
-  return repo.outputHandler((_command, _stdout, stderr, args) => {
-    if (args[0] !== 'fetch') return;
-    const parse = progressParser(onProgress);
-    stderr.on('data', (chunk: Buffer) => parse(chunk.toString('utf8')));
-  });
-}
 
 function invalidParams(message: string, data: Record<string, unknown>): WireError {
   return new WireError(WireErrorCode.InvalidParams, message, data);
@@ -135,6 +75,7 @@ export class Repos {
     private readonly db: Db,
     private readonly reposDir: string,
     private readonly worktreesDir: string,
+    private readonly options: { confineGit?: GitConfinement } = {},
   ) {
     db.exec(SCHEMA);
     mkdirSync(reposDir, { recursive: true, mode: 0o700 });
@@ -230,12 +171,18 @@ export class Repos {
     });
   }
 
-  /** A new worktree at <worktreesDir>/<agent> on a new branch flightdeck/<agent> starting at baseCommit. */
+  /**
+   * The agent's worktree at <worktreesDir>/<agent>: a repository of its own on a new branch flightdeck/<agent> at
+   * baseCommit, borrowing the host clone's objects read-only (alternates). Not a `git worktree`: that one commits
+   * into the host clone's object store and refs, which a sandboxed agent would then need to write — and with them
+   * every other agent's branch. The host clone gets the branch too, at the base; syncBranch brings the agent's work.
+   */
   async createWorktree(repoName: string, agent: string, baseCommit: string): Promise<{ path: string; branch: string }> {
     checkName(AgentName, 'agent', agent);
     return this.serialized(repoName, async () => {
       this.get(repoName);
-      const repo = git(this.cloneDir(repoName));
+      const clone = this.cloneDir(repoName);
+      const repo = git(clone);
       const branch = `${AGENT_BRANCH_PREFIX}${agent}`;
       const path = join(this.worktreesDir, agent);
       if (await hasRef(repo, `refs/heads/${branch}`)) {
@@ -254,21 +201,45 @@ export class Repos {
         throw new WireError(WireErrorCode.RefNotFound, `repo ${repoName} has no commit ${baseCommit}`, { repo: repoName, ref: baseCommit });
       }
       try {
-        await repo.raw(['worktree', 'add', '-b', branch, path, commit]);
+        // Objects the agents' repositories borrow must never be pruned from under them.
+        await repo.raw(['config', 'gc.auto', '0']);
+        await git(this.worktreesDir).raw(['init', '--quiet', '--initial-branch', branch, path]);
+        await writeFile(join(path, '.git', 'objects', 'info', 'alternates'), `${join(clone, 'objects')}\n`);
+        const own = git(path);
+        await own.raw(['update-ref', `refs/heads/${branch}`, commit]);
+        await own.raw(['reset', '--hard', '--quiet', commit]);
+        await repo.raw(['update-ref', `refs/heads/${branch}`, commit, '']);
       } catch (error) {
-        // git makes the branch before it checks out, and keeps it when the checkout fails.
-        await repo.raw(['branch', '-D', branch]).catch(() => undefined);
         await rm(path, { recursive: true, force: true });
-        await repo.raw(['worktree', 'prune']).catch(() => undefined);
         throw gitFailed(`could not create the worktree of agent ${agent} in repo ${repoName}`, error, { repo: repoName, agent });
       }
       return { path, branch };
     });
   }
 
+  /** A file as a commit of the host clone has it (null when the commit has no such file): read from git, never a worktree. */
+  async readFile(repoName: string, commit: string, path: string): Promise<string | null> {
+    this.get(repoName);
+    const repo = git(this.cloneDir(repoName));
+    const spec = `${commit}:${path}`;
+    // simple-git reports a failing command that wrote nothing as success: ask whether the blob exists first.
+    const type = await repo.raw(['cat-file', '-t', spec]).catch(() => '');
+    if (type.trim() !== 'blob') return null;
+    try {
+      return await repo.raw(['cat-file', 'blob', spec]);
+    } catch (error) {
+      throw gitFailed(`could not read ${path} at ${commit} in repo ${repoName}`, error, { repo: repoName, path });
+    }
+  }
+
+  /** Brings an agent's branch, as its worktree has it now, into the host clone (forced: the agent owns that branch). */
+  syncBranch(repoName: string, path: string, branch: string): Promise<string> {
+    return this.serialized(repoName, () => this.fetchAgentBranch(repoName, path, branch));
+  }
+
   /**
    * Deletes an agent's branch: the undoing of a start that failed after its worktree was made (and removed again).
-   * Only flightdeck/* branches, and git refuses one a worktree still has checked out.
+   * Only flightdeck/* branches, and not while the agent's worktree still exists.
    */
   async deleteBranch(repoName: string, branch: string): Promise<void> {
     if (!branch.startsWith(AGENT_BRANCH_PREFIX)) {
@@ -280,6 +251,13 @@ export class Repos {
       if (!(await hasRef(repo, `refs/heads/${branch}`))) {
         throw new WireError(WireErrorCode.RefNotFound, `repo ${repoName} has no branch ${branch}`, { repo: repoName, ref: branch });
       }
+      const worktree = join(this.worktreesDir, branch.slice(AGENT_BRANCH_PREFIX.length));
+      if (existsSync(worktree)) {
+        throw new WireError(WireErrorCode.InvalidRequest, `the branch ${branch} is checked out in the worktree ${worktree}; remove that first`, {
+          repo: repoName,
+          branch,
+        });
+      }
       try {
         await repo.raw(['branch', '-D', branch]);
       } catch (error) {
@@ -288,48 +266,91 @@ export class Repos {
     });
   }
 
-  /** What removing the worktree would lose: modified, staged and untracked (not ignored) paths. */
-  async dirtyFiles(path: string): Promise<string[]> {
+  /**
+   * What removing the worktree would lose: modified, staged and untracked (not ignored) paths. The agent controls
+   * that repository's config (core.fsmonitor, filter drivers run commands on status), so git runs confined there
+   * like the agent itself, reading only the worktree and the objects it borrows.
+   */
+  async dirtyFiles(path: string, repoName?: string): Promise<string[]> {
+    // untracked-files explicitly: a user's status.showUntrackedFiles=no must not hide them.
+    const args = ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=normal'];
     try {
-      // untracked-files explicitly: a user's status.showUntrackedFiles=no must not hide them.
-      const output = await git(path).raw(['status', '--porcelain=v1', '-z', '--untracked-files=normal']);
+      const confined = await this.options.confineGit?.(['git', ...args], path, repoName ? [this.objectsDir(repoName)] : []);
+      const output = confined
+        ? (await execFileAsync(confined.command, confined.args, { cwd: path, env: gitEnvironment(), maxBuffer: 64 * 1024 * 1024 })).stdout
+        : await git(path).raw(args);
       return parsePorcelain(output);
     } catch (error) {
       throw gitFailed(`could not read the status of the worktree ${path}`, error, { path });
     }
   }
 
-  /** Removes an agent's worktree (refused when dirty unless force); its branch stays. */
+  /** Removes an agent's worktree (refused when dirty unless force); its branch, as the agent left it, stays. */
   removeWorktree(repoName: string, path: string, force: boolean): Promise<void> {
     return this.serialized(repoName, async () => {
       this.get(repoName);
-      const repo = git(this.cloneDir(repoName));
-      if (existsSync(path)) {
-        if (!force) {
-          const dirty = await this.dirtyFiles(path);
-          if (dirty.length > 0) {
-            const shown = dirty.slice(0, DIRTY_FILES_SHOWN).join(', ');
-            const more = dirty.length > DIRTY_FILES_SHOWN ? ` and ${dirty.length - DIRTY_FILES_SHOWN} more` : '';
-            throw new WireError(
-              WireErrorCode.WorktreeDirty,
-              `the worktree ${path} has uncommitted changes (${shown}${more}); commit them, or remove with --force to lose them`,
-              { repo: repoName, path, files: dirty.slice(0, DIRTY_FILES_SHOWN), count: dirty.length },
-            );
-          }
-        }
-        try {
-          await repo.raw(['worktree', 'remove', ...(force ? ['--force'] : []), path]);
-        } catch (error) {
-          throw gitFailed(`could not remove the worktree ${path} of repo ${repoName}`, error, { repo: repoName, path });
+      if (!existsSync(path)) return;
+      if (!this.isWorktreeOf(repoName, path)) {
+        throw new WireError(WireErrorCode.InvalidRequest, `${path} is not an agent worktree of repo ${repoName}; it is left alone`, {
+          repo: repoName,
+          path,
+        });
+      }
+      if (!force) {
+        const dirty = await this.dirtyFiles(path, repoName);
+        if (dirty.length > 0) {
+          const shown = dirty.slice(0, DIRTY_FILES_SHOWN).join(', ');
+          const more = dirty.length > DIRTY_FILES_SHOWN ? ` and ${dirty.length - DIRTY_FILES_SHOWN} more` : '';
+          throw new WireError(
+            WireErrorCode.WorktreeDirty,
+            `the worktree ${path} has uncommitted changes (${shown}${more}); commit them, or remove with --force to lose them`,
+            { repo: repoName, path, files: dirty.slice(0, DIRTY_FILES_SHOWN), count: dirty.length },
+          );
         }
       }
-      // Forgets worktrees whose directory is gone, this one included when someone deleted it by hand.
-      await repo.raw(['worktree', 'prune']);
+      const branch = `${AGENT_BRANCH_PREFIX}${basename(path)}`;
+      // The commits go with the directory unless the host clone has them first; a worktree whose branch cannot be
+      // read any more (force) is removed all the same.
+      await this.fetchAgentBranch(repoName, path, branch).catch((error: unknown) => {
+        if (!force) throw error;
+      });
+      await rm(path, { recursive: true, force: true });
     });
+  }
+
+  /** An agent worktree of this repo: directly under worktreesDir, borrowing exactly this repo's objects. */
+  private isWorktreeOf(repoName: string, path: string): boolean {
+    if (dirname(path) !== this.worktreesDir) return false;
+    try {
+      return readFileSync(join(path, '.git', 'objects', 'info', 'alternates'), 'utf8').trim() === join(this.cloneDir(repoName), 'objects');
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Fetched by the host clone, so git in the agent's repository runs only as upload-pack, which takes no commands
+   * from that repository's config (the agent controls it: hooks, fsmonitor, filters).
+   */
+  private async fetchAgentBranch(repoName: string, path: string, branch: string): Promise<string> {
+    const repo = git(this.cloneDir(repoName));
+    try {
+      await repo.raw(['fetch', '--quiet', '--no-tags', '--', path, `+refs/heads/${branch}:refs/heads/${branch}`]);
+    } catch (error) {
+      throw gitFailed(`could not bring the branch ${branch} of ${path} into repo ${repoName}`, error, { repo: repoName, path, branch });
+    }
+    const commit = await resolveCommit(repo, `refs/heads/${branch}`);
+    if (!commit) throw new WireError(WireErrorCode.RefNotFound, `repo ${repoName} has no branch ${branch}`, { repo: repoName, ref: branch });
+    return commit;
   }
 
   private has(name: string): boolean {
     return this.db.prepare('SELECT 1 FROM repos WHERE name = ?').get(name) !== undefined;
+  }
+
+  /** The object store agents' repositories of this repo borrow from. */
+  objectsDir(name: string): string {
+    return join(this.cloneDir(name), 'objects');
   }
 
   private cloneDir(name: string): string {
@@ -365,39 +386,4 @@ export class Repos {
 
 function toInfo(row: RepoRow): RepoInfo {
   return { name: row.name, url: row.url, branch: row.branch, createdAt: row.created_at, fetchedAt: row.fetched_at };
-}
-
-/**
- * Branches as origin has them now (gone ones pruned), and its tags: forced, because a tag moved upstream would
- * otherwise fail every fetch from then on. Only origin/* and tags are written; local branches never are.
- */
-async function fetchOrigin(repo: SimpleGit, name: string, url: string, progress = false): Promise<void> {
-  try {
-    // git writes progress only to a terminal unless asked.
-    await repo.raw(['fetch', '--prune', '--tags', '--force', ...(progress ? ['--progress'] : []), 'origin']);
-  } catch (error) {
-    throw gitFailed(`could not fetch ${url}`, error, { repo: name, url: redactUrl(url) });
-  }
-}
-
-// simple-git treats a failing command that wrote nothing on stderr as a success: --quiet lookups answer with ''.
-async function resolveCommit(repo: SimpleGit, ref: string): Promise<string | null> {
-  // No ref or commit starts with a dash; git (and simple-git's guard) would take it for an option.
-  if (ref.startsWith('-')) return null;
-  try {
-    const commit = (await repo.raw(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim();
-    return commit === '' ? null : commit;
-  } catch (error) {
-    throw gitFailed(`could not look up ${ref}`, error, { ref });
-  }
-}
-
-/** Whether a ref of exactly this name exists (for-each-ref alone would also match refs below it, and globs). */
-async function hasRef(repo: SimpleGit, ref: string): Promise<boolean> {
-  try {
-    const refs = await repo.raw(['for-each-ref', '--format=%(refname)', ref]);
-    return refs.split('\n').includes(ref);
-  } catch (error) {
-    throw gitFailed(`could not look up ${ref}`, error, { ref });
-  }
 }

@@ -11,6 +11,11 @@ export interface SpawnSpec {
   args: string[];
   cwd: string;
   env: Record<string, string>;
+  /**
+   * The program is a sandbox (bwrap) that hands the terminal to the agent inside: signals go to the terminal's
+   * foreground group only, since bwrap dies of them and takes everything inside along at once (SIGKILL).
+   */
+  confined?: boolean;
 }
 
 /** How long a killed session has to go after SIGHUP before SIGKILL. */
@@ -26,6 +31,7 @@ export class PtyProcess {
   private constructor(
     private readonly terminal: pty.IPty,
     private readonly slavePath: string,
+    private readonly confined: boolean,
   ) {}
 
   static spawn(spec: SpawnSpec, cols: number, rows: number): PtyProcess {
@@ -40,7 +46,7 @@ export class PtyProcess {
     try {
       const path = ptsPath(terminal);
       drainBeforeExit(terminal);
-      return new PtyProcess(terminal, path);
+      return new PtyProcess(terminal, path, spec.confined ?? false);
     } catch (error) {
       terminal.kill('SIGKILL');
       throw error;
@@ -78,10 +84,14 @@ export class PtyProcess {
     return typingIsHidden(this.slavePath);
   }
 
-  /** Signals the session's process group and, if another group holds the terminal, that one too. */
+  /**
+   * Signals the session's process group and, if another group holds the terminal, that one too. A confined
+   * session's own group (the sandbox) gets only SIGKILL, the end of the kill escalation.
+   */
   signal(signal: Signal): void {
     const pid = this.terminal.pid;
-    for (const group of new Set([pid, foregroundGroup(pid)])) {
+    const groups = this.confined && signal !== 'SIGKILL' ? [foregroundGroup(pid)] : [pid, foregroundGroup(pid)];
+    for (const group of new Set(groups)) {
       if (!group) continue;
       try {
         process.kill(-group, signal);

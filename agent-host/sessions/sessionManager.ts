@@ -74,7 +74,8 @@ export class SessionManager {
     return interrupted;
   }
 
-  start(params: ParsedStart, by: Actor): Session {
+  /** `confined`: the command is a sandbox around the program (see SpawnSpec). */
+  start(params: ParsedStart, by: Actor, options: { confined?: boolean } = {}): Session {
     const cwd = resolveCwd(params.cwd ?? process.env.HOME ?? homedir());
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(process.env)) {
@@ -111,7 +112,7 @@ export class SessionManager {
     };
     let session: Session;
     try {
-      const spec = { file, args: params.args, cwd, env };
+      const spec = { file, args: params.args, cwd, env, confined: options.confined };
       session = Session.spawn(info, spec, this.journal, this.limits, detectorFor(params.labels?.agentKind), this.options.onListenerError);
     } catch (error) {
       this.audit.append({ ...audit, outcome: 'error', data: { ...by.data, command: params.command, error: String(error) } });

@@ -3,6 +3,7 @@ import { notification, request } from '../protocol/define';
 import { AuditHead, AuditVerifyResult, SessionEvent, StartSessionParams, ViewerEvent } from '../protocol/methods';
 import { AttachResult } from '../protocol/methods';
 import { AgentEvent, AgentInfo, AgentName, MessageDelivery, ProfileInfo, RepoInfo } from '../protocol/agents';
+import { ApprovalId, ApprovalInfo } from '../protocol/governance';
 import { StartAgentParams } from '../protocol/agentMethods';
 import { ScreenSnapshot, SessionId, SessionInfo, Signal, TerminalSize } from '../protocol/session';
 import { AddHostParams, HostName, HostView } from './hosts';
@@ -178,6 +179,12 @@ export const appApi = {
     summary: 'Forget an agent that is not running and remove its worktree (only when clean unless force); the branch stays.',
     params: z.object({ ...AgentRef, force: z.boolean().default(false) }),
     result: Empty,
+  }),
+  'approvals.decide': request({
+    direction: 'client-to-host',
+    summary: 'Approve or reject a command the host policy holds for a person (the agent waits on it).',
+    params: z.object({ host: HostName, id: ApprovalId, approve: z.boolean(), reason: z.string().max(4096).optional() }),
+    result: z.object({ approval: ApprovalInfo }),
   }),
   'terminal.attach': request({
     direction: 'client-to-host',

@@ -43,6 +43,31 @@ export const ToolDecision = z.object({
 export type ToolDecision = z.infer<typeof ToolDecision>;
 
 /**
+ * A tool of an upstream MCP server, as the host's MCP gateway offers it to one agent: `name` is `<server>__<tool>`,
+ * the schemas are the upstream's own JSON Schemas, passed through.
+ */
+export const GatewayTool = z.object({
+  name: ToolName,
+  /** The policy's name of the upstream server (`mcp.servers.<server>`) and the tool's name there. */
+  server: z.string().min(1),
+  tool: z.string().min(1),
+  title: z.string().optional(),
+  description: z.string().optional(),
+  inputSchema: z.looseObject({ type: z.literal('object') }),
+  outputSchema: z.looseObject({ type: z.literal('object') }).optional(),
+  annotations: z.record(z.string(), z.unknown()).optional(),
+});
+export type GatewayTool = z.infer<typeof GatewayTool>;
+
+/** An MCP tools/call result, checked loosely: content parts and anything else the upstream sent pass through. */
+export const GatewayCallResult = z.looseObject({
+  content: z.array(z.looseObject({ type: z.string() })),
+  structuredContent: z.record(z.string(), z.unknown()).optional(),
+  isError: z.boolean().optional(),
+});
+export type GatewayCallResult = z.infer<typeof GatewayCallResult>;
+
+/**
  * What an agent (its process, its hooks, its MCP endpoint) may ask of the host, over its own endpoint socket — never
  * the control socket. The host authenticates the agent by the endpoint and a token, and acts only for that agent.
  */
@@ -112,6 +137,22 @@ export const agentEndpointProtocol = {
       stdout: z.string().max(1024 * 1024).default(''),
       stderr: z.string().max(64 * 1024).default(''),
     }),
+  }),
+  'mcp.tools': request({
+    direction: 'client-to-host',
+    summary:
+      'The tools of the upstream MCP servers the policy allows this agent, allowed tools only (the host starts the ' +
+      'servers on first use; one that cannot start has no tools). callTimeoutMs: how long mcp.call may take at most.',
+    params: Empty,
+    result: z.object({ tools: z.array(GatewayTool), callTimeoutMs: z.number().int().positive() }),
+  }),
+  'mcp.call': request({
+    direction: 'client-to-host',
+    summary:
+      'Calls a gateway tool (`<server>__<tool>`): decided and audited before it is forwarded (a call whose record cannot ' +
+      'be written is refused); refusals, upstream crashes and timeouts come back as tool errors (isError).',
+    params: z.object({ callId: CallId, name: ToolName, arguments: JsonObject.default({}) }),
+    result: GatewayCallResult,
   }),
 } as const satisfies Registry;
 

@@ -57,15 +57,32 @@ export type AgentStatus = z.infer<typeof AgentStatus>;
 export const HumanRequestKind = z.enum(['ask_human', 'escalate', 'checkpoint', 'submit_plan']);
 export type HumanRequestKind = z.infer<typeof HumanRequestKind>;
 
+/** What an agent waits on: one of its Flightdeck questions, or a command the policy holds for approval. */
+export const PendingKind = z.enum([...HumanRequestKind.options, 'approval']);
+export type PendingKind = z.infer<typeof PendingKind>;
+
 export const PendingQuestion = z.object({
+  /** The question's id; for an approval, the approval's (what `flightdeck approve HOST/ID` takes). */
   id: z.string(),
-  kind: HumanRequestKind,
+  kind: PendingKind,
   /** One line for lists: the question, the problem, the checkpoint's summary, the plan's title. */
   text: z.string(),
   options: z.array(z.string()).optional(),
   askedAt: z.number(),
 });
 export type PendingQuestion = z.infer<typeof PendingQuestion>;
+
+/**
+ * How the host confines an agent, as its last launch set it up: the sandbox (enforced, or not — only where the
+ * policy accepts `sandbox: best-effort`) and the egress mode. Null before the first launch.
+ */
+export const Confinement = z.object({
+  sandbox: z.enum(['enforced', 'not-enforced']),
+  egress: z.enum(['strict', 'proxy', 'off']),
+  /** Why it is not enforced, in the host's words. */
+  note: z.string().nullable(),
+});
+export type Confinement = z.infer<typeof Confinement>;
 
 export const AgentInfo = z.object({
   name: AgentName,
@@ -88,6 +105,7 @@ export const AgentInfo = z.object({
   /** From the host's price table; null when the model has no price there. */
   costUsd: z.number().nonnegative().nullable(),
   turns: z.number().int().nonnegative(),
+  confinement: Confinement.nullable(),
   createdAt: z.number(),
   updatedAt: z.number(),
 });

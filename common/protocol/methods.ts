@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { agentMethods } from './agentMethods';
+import { governanceMethods } from './governanceMethods';
 import { notification, request } from './define';
 import { Labels, ScreenSnapshot, SessionId, SessionInfo, Signal, StreamId, TerminalSize } from './session';
 
@@ -230,6 +231,7 @@ export const hostProtocol = {
     params: DetachedEvent,
   }),
   ...agentMethods,
+  ...governanceMethods,
 } as const;
 
 export type HostProtocol = typeof hostProtocol;

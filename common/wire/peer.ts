@@ -59,6 +59,7 @@ export class RpcPeer<T extends Registry> {
   private readonly replies = new Emitter<ReplyFrame>();
   private readonly acks = new Emitter<AckFrame>();
   private readonly protocolErrors = new Emitter<LocalError>();
+  private readonly unknownMethods = new Emitter<string>();
   private readonly closeEvents = new Emitter<Error | undefined>();
   private nextId = 1;
   private readonly requestTimeoutMs: number;
@@ -196,6 +197,11 @@ export class RpcPeer<T extends Registry> {
     return this.protocolErrors.on(listener);
   }
 
+  /** A request for a method this side does not serve (it was answered MethodNotFound). */
+  onUnknownMethod(listener: (method: string) => void): Unsubscribe {
+    return this.unknownMethods.on(listener);
+  }
+
   onClose(listener: (error?: Error) => void): Unsubscribe {
     if (this.transport.closed) {
       queueMicrotask(() => listener());
@@ -270,6 +276,7 @@ export class RpcPeer<T extends Registry> {
     const handler = this.handlers.get(request.method);
     if (!definition || definition.kind !== 'request' || !handler) {
       this.replyError(request.id, new WireError(WireErrorCode.MethodNotFound, `unknown method ${request.method}`));
+      this.unknownMethods.emit(request.method);
       return;
     }
     const params = (definition.params as z.ZodType).safeParse(request.params ?? {});

@@ -62,7 +62,9 @@ function compact(tokens: number): string {
 }
 
 function agentRow(host: string, agent: AgentInfo): string[] {
-  const status = agent.question ? `${agent.status}: ${agent.question.text.slice(0, 40)}` : agent.status;
+  const waiting = agent.question ? `${agent.status}: ${agent.question.text.slice(0, 40)}` : agent.status;
+  // An agent the host could not sandbox says so wherever it is listed (only under `sandbox: best-effort`).
+  const status = agent.confinement?.sandbox === 'not-enforced' ? `${waiting} (NOT ENFORCED)` : waiting;
   return [`${host}/${agent.name}`, agent.profile, agent.repo, agent.branch, status, formatTokens(agent), formatCost(agent)];
 }
 

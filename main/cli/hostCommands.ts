@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { HostView } from '../../common/app/hosts';
+import type { SandboxSupport } from '../../common/protocol/governance';
+import { errorMessage } from '../../common/wire/errors';
 import { FleetCore } from '../core/fleetCore';
 import { FleetError } from '../ssh/errors';
 import { print, printJson, table, UsageError, type CliContext } from './context';
@@ -128,6 +130,17 @@ export async function hostCheck(ctx: CliContext, argv: string[]): Promise<void> 
   const connectMs = Math.round(performance.now() - started);
   const { host, hello, latencyMs } = await ctx.core.checkHost(name);
   const auditAlarm = await ctx.core.host(name).checkedAuditAlarm();
+  // Whether agents there can be confined, and exactly why not (older hosts do not say); a policy file that does not
+  // parse is reported, not a reason to stop checking.
+  let sandbox: SandboxSupport | null = null;
+  let policyProblem: string | null = null;
+  if (hello.capabilities.includes('governance')) {
+    try {
+      sandbox = (await (await ctx.core.host(name).lane()).peer.request('policy.show', {})).sandbox;
+    } catch (error) {
+      policyProblem = errorMessage(error);
+    }
+  }
   const report = {
     name,
     state: host.state,
@@ -140,6 +153,8 @@ export async function hostCheck(ctx: CliContext, argv: string[]): Promise<void> 
     daemonPid: hello.pid,
     stateDir: hello.stateDir,
     sessions: host.sessions.length,
+    sandbox,
+    policyProblem,
     auditAlarm,
   };
   if (ctx.json) printJson(report);
@@ -147,6 +162,8 @@ export async function hostCheck(ctx: CliContext, argv: string[]): Promise<void> 
     print(`${name}: connected in ${connectMs} ms, round trip ${latencyMs} ms`);
     print(`  agent-host ${hello.hostVersion} (protocol ${hello.protocolVersion}), daemon pid ${hello.pid}, state ${hello.stateDir}`);
     print(`  ${host.sessions.length} session(s)`);
+    if (sandbox) print(sandbox.available ? `  agent sandbox: ${sandbox.detail}` : `  agent sandbox NOT available: ${sandbox.detail}`);
+    if (policyProblem) print(`  POLICY PROBLEM (agents cannot start): ${policyProblem}`);
     const bundled = ctx.core.bundledHostVersion();
     if (hello.hostVersion !== bundled) print(`  agent-host ${bundled} is available: flightdeck host upgrade ${name}`);
     if (auditAlarm) print(`  AUDIT ALARM: ${auditAlarm}\n  See flightdeck audit verify ${name}.`);

@@ -6,6 +6,7 @@ import { UsageError, type CliContext } from './context';
 import { hostAdd, hostCheck, hostList, hostRemove, hostTrust, hostUpgrade } from './hostCommands';
 import { sessionOutput } from './output';
 import { auditVerify } from './auditCommands';
+import { approvalList, approve, auditList, policyCheck, policyShow, reject } from './governanceCommands';
 import { CliPrompter, type TrustPolicy } from './prompter';
 import { agentList, agentRemove, agentResume, agentSend, agentStart, agentStop, profileList } from './agentCommands';
 import { repoAdd, repoList, repoRemove } from './repoCommands';
@@ -54,6 +55,11 @@ const COMMANDS: Record<string, Command> = {
   'session send': sessionSend,
   'session output': sessionOutput,
   'audit verify': auditVerify,
+  'audit list': auditList,
+  'policy show': policyShow,
+  'policy check': policyCheck,
+  'approval list': approvalList,
+  'approval ls': approvalList,
   'repo add': repoAdd,
   'repo list': repoList,
   'repo ls': repoList,
@@ -70,6 +76,9 @@ const COMMANDS: Record<string, Command> = {
   'agent remove': agentRemove,
   'agent rm': agentRemove,
 };
+
+/** Commands of one word: `flightdeck attach HOST/SESSION`, `flightdeck approve HOST/ITEM`. */
+const SINGLE_WORD_COMMANDS: Record<string, Command> = { attach, approve, reject };
 
 /** After a host key was refused without a terminal: how to trust it on purpose. */
 function trustHint(prompter: CliPrompter | undefined): string | null {
@@ -103,14 +112,14 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return flags.help ? 0 : 2;
   }
-  const isAttach = group === 'attach';
-  const name = isAttach ? 'attach' : `${group} ${verb ?? ''}`;
-  const command: Command | undefined = isAttach ? attach : COMMANDS[name];
+  const single = SINGLE_WORD_COMMANDS[group];
+  const name = single ? group : `${group} ${verb ?? ''}`;
+  const command: Command | undefined = single ?? COMMANDS[name];
   if (!command) {
     process.stderr.write(`flightdeck: unknown command "${name.trim()}"\n\n${USAGE}`);
     return 2;
   }
-  const args = flags.rest.slice(isAttach ? 1 : 2);
+  const args = flags.rest.slice(single ? 1 : 2);
   const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
   const policy: TrustPolicy = { interactive, fingerprint: flags.fingerprint, yes: flags.yes };
   let core: FleetCore | undefined;

@@ -30,6 +30,13 @@ usage:
   flightdeck agent resume HOST/AGENT
   flightdeck agent remove HOST/AGENT [--force]   (removes its worktree: only a clean one unless --force; the branch stays)
   flightdeck audit verify HOST [--accept] [--json]   (the chain, and that it still holds what this machine saw)
+  flightdeck audit list HOST [--agent NAME] [--action A|FAMILY.*] [--outcome ok|error|denied] [--since 2h|DATE]
+                  [--limit N] [--json]
+  flightdeck policy show HOST [--repo NAME] [--json]   (the effective policy, each rule with its file and line)
+  flightdeck policy check HOST --repo NAME [--ref REF]   (the repo's .flightdeck/policy.yaml may only narrow the host's)
+  flightdeck approval list [HOST...] [--json]   (commands held by commands.ask, waiting for a person)
+  flightdeck approve HOST/ITEM [--reason TEXT]
+  flightdeck reject HOST/ITEM [--reason TEXT]
   flightdeck --version
 
 Unknown host keys: asked interactively (y/N with the SHA256 fingerprint). Without a terminal nothing is trusted

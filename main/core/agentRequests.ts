@@ -7,7 +7,15 @@ import { FleetError } from '../ssh/errors';
 /** Starting fetches the repo first, resuming launches a process: as long as that takes, within reason. */
 const START_TIMEOUT_MS = 10 * 60_000;
 
-type AgentRequest = 'repos.list' | 'profiles.list' | 'agents.start' | 'agents.send' | 'agents.stop' | 'agents.resume' | 'agents.remove';
+type AgentRequest =
+  | 'repos.list'
+  | 'profiles.list'
+  | 'agents.start'
+  | 'agents.send'
+  | 'agents.stop'
+  | 'agents.resume'
+  | 'agents.remove'
+  | 'approvals.decide';
 
 /** A host's control lane, connecting first when needed. */
 export type HostLane = (host: string) => Promise<Lane>;
@@ -40,5 +48,7 @@ export function agentRequests(hostLane: HostLane): AgentRequestHandlers {
       await (await lane(host)).peer.request('agent.remove', { agent, force });
       return {};
     },
+    // Only a host that holds commands for approval ever shows one, so no capability check is needed here.
+    'approvals.decide': async ({ host, ...decision }) => (await lane(host)).peer.request('approval.decide', decision),
   };
 }

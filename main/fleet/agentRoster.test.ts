@@ -23,6 +23,7 @@ const agent = (name: string, status: AgentInfo['status'], createdAt: number): Ag
   usage: ZERO_USAGE,
   costUsd: null,
   turns: 0,
+  confinement: null,
   createdAt,
   updatedAt: createdAt,
 });

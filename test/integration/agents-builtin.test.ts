@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeAnthropic, type FakeAnthropic, type RecordedRequest } from '../harness/fake-anthropic';
 import { makeRepo, type TestRepo } from '../harness/repo';
-import { addAgentHost, listAgents, readAudit, resultText, toolResults, waitForAgent } from './agents/agentWorld';
+import { addAgentHost, listAgents, readAudit, resultText, toolDecisions, toolResults, waitForAgent } from './agents/agentWorld';
 import { withVm } from './fleet/env';
 
 const FIXTURE = [
@@ -84,14 +84,15 @@ describe('the built-in agent on a host over a real sshd', () => {
     expect(git(start.worktree, 'log', '-1', '--format=%s|%an', 'flightdeck/fixer')).toBe('Fix the greeting|flightdeck agent fixer');
     expect(git(start.worktree, 'status', '--porcelain')).toBe('');
 
-    const toolCalls = readAudit(hostDir).filter((row) => row.action === 'tool.call' && row.actor === 'agent:fixer');
-    expect(toolCalls.map((row) => [row.target, row.outcome])).toEqual([
-      ['tool:read_file', 'ok'],
-      ['tool:edit_file', 'ok'],
-      ['tool:write_file', 'ok'],
-      ['tool:run_command', 'ok'],
-      ['tool:run_command', 'ok'],
+    const toolCalls = toolDecisions(readAudit(hostDir), 'fixer');
+    expect(toolCalls.map((row) => [row.action, row.data.tool, row.outcome])).toEqual([
+      ['tool.call', 'read_file', 'ok'],
+      ['file.write', 'edit_file', 'ok'],
+      ['file.write', 'write_file', 'ok'],
+      ['command.run', 'run_command', 'ok'],
+      ['command.run', 'run_command', 'ok'],
     ]);
+    expect(toolCalls[4]!.target).toBe('command:git add -A && git commit -q -m "Fix the greeting"');
     expect(toolCalls[1]!.data.input).toEqual({ path: 'src/greet.js', old_string: "'helo'", new_string: "'hello'" });
     expect(toolCalls[4]!.data.input).toEqual({ command: 'git add -A && git commit -q -m "Fix the greeting"' });
     expect(new Set(toolCalls.map((row) => row.data.callId)).size).toBe(5);
@@ -216,7 +217,7 @@ describe('the built-in agent on a host over a real sshd', () => {
     expect(existsSync(join(done.worktree, 'ran.txt'))).toBe(false);
 
     const audit = readAudit(hostDir);
-    const denied = audit.find((row) => row.action === 'tool.call' && row.target === 'tool:run_command')!;
+    const denied = toolDecisions(audit, 'asker').find((row) => row.data.tool === 'run_command')!;
     expect(denied).toMatchObject({ actor: 'agent:asker', outcome: 'denied', data: { rule: 'profile:careful:deny_tools:run_command' } });
     expect(audit.find((row) => row.action === 'agent.answer')).toMatchObject({ outcome: 'ok', data: { answer: 'Use 9090' } });
   }, 180_000);

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeAnthropic, type FakeAnthropic, type RecordedRequest } from '../harness/fake-anthropic';
 import { FAKE_OPENAI_KEY, fakeOpenAI, type FakeOpenAI, type RecordedRequest as ResponsesRequest } from '../harness/fake-openai';
 import { makeRepo, type TestRepo } from '../harness/repo';
-import { addAgentHost, attachUntil, readAudit, waitForAgent } from './agents/agentWorld';
+import { addAgentHost, attachUntil, readAudit, toolDecisions, waitForAgent } from './agents/agentWorld';
 import { withVm } from './fleet/env';
 
 const PING = 'PING-FROM-LEAD';
@@ -56,10 +56,10 @@ describe('CLI agents started by the host over a real sshd', () => {
     expect(JSON.stringify(afterDenial.body?.messages)).toContain('does not allow the tool Write');
     const audit = readAudit(hostDir);
     expect(audit.find((row) => row.action === 'agent.hooks-verified' && row.target === 'agent:cc')).toBeDefined();
-    const calls = audit.filter((row) => row.action === 'tool.call' && row.actor === 'agent:cc');
-    expect(calls.map((row) => [row.target, row.outcome])).toEqual([
-      ['tool:Write', 'denied'],
-      ['tool:Bash', 'ok'],
+    const calls = toolDecisions(audit, 'cc');
+    expect(calls.map((row) => [row.action, row.data.tool, row.outcome])).toEqual([
+      ['file.write', 'Write', 'denied'],
+      ['command.run', 'Bash', 'ok'],
     ]);
     expect(calls[0]!.data).toMatchObject({ input: { file_path: join(idle.worktree, 'secret.txt'), content: 'x' }, rule: 'profile:claude-careful:deny_tools:Write' });
     expect(calls[1]!.data.input).toEqual({ command: 'echo hi > hello.txt', description: 'greet' });
@@ -108,8 +108,8 @@ describe('CLI agents started by the host over a real sshd', () => {
     expect(existsSync(join(idle.worktree, 'hello.txt'))).toBe(true);
     const audit = readAudit(hostDir);
     expect(audit.find((row) => row.action === 'agent.hooks-verified' && row.target === 'agent:cx')).toBeDefined();
-    const bash = audit.filter((row) => row.action === 'tool.call' && row.actor === 'agent:cx');
-    expect(bash.map((row) => [row.target, row.outcome, row.data.callId])).toEqual([['tool:Bash', 'ok', 'call_greet']]);
+    const bash = toolDecisions(audit, 'cx');
+    expect(bash.map((row) => [row.action, row.target, row.outcome, row.data.callId])).toEqual([['command.run', 'command:echo hi > hello.txt', 'ok', 'call_greet']]);
     expect(bash[0]!.data.input).toMatchObject({ command: 'echo hi > hello.txt' });
 
     await attachUntil(world, 'vm/cx', 'GREETED-THE-REPO');

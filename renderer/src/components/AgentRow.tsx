@@ -1,7 +1,7 @@
 import { terminalKey } from '../../../common/app/api';
 import type { AgentInfo } from '../../../common/protocol/agents';
 import { agentRunning, formatCost, formatTokens } from '../lib/agents';
-import { openAgent, removeAgent, resumeAgent, stopAgent } from '../lib/agentActions';
+import { decideApproval, openAgent, removeAgent, resumeAgent, stopAgent } from '../lib/agentActions';
 import { useStore } from '../store/store';
 import { ConfirmButton } from './ConfirmButton';
 import { StatusBadge } from './StatusBadge';
@@ -29,6 +29,11 @@ export function AgentRow({ host, agent }: { host: string; agent: AgentInfo }) {
             {agent.name}
           </span>
           <StatusBadge status={agent.status} />
+          {agent.confinement?.sandbox === 'not-enforced' && (
+            <span className="agent-unconfined" data-testid="agent-not-enforced" title={`Not sandboxed: ${agent.confinement.note ?? 'the host cannot sandbox agents'} (policy: sandbox: best-effort)`}>
+              not enforced
+            </span>
+          )}
         </button>
         <button type="button" className="icon-button" title="Send a message or an answer" onClick={() => openDialog({ kind: 'message-agent', host, agent: agent.name })}>
           <Icon name="message" />
@@ -51,6 +56,16 @@ export function AgentRow({ host, agent }: { host: string; agent: AgentInfo }) {
       {waiting && (
         <p className="agent-question" data-testid="agent-question" title={agent.question?.text}>
           {agent.question ? agent.question.text : 'waiting for input at its prompt'}
+        </p>
+      )}
+      {waiting && agent.question?.kind === 'approval' && (
+        <p className="agent-approval">
+          <button type="button" className="primary" data-testid="approve" onClick={() => void decideApproval(host, agent.question!.id, true)}>
+            Approve
+          </button>
+          <button type="button" className="danger" data-testid="reject" onClick={() => void decideApproval(host, agent.question!.id, false)}>
+            Reject
+          </button>
         </p>
       )}
       <p className="agent-meta">

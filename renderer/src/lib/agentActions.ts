@@ -44,3 +44,13 @@ export async function removeAgent(host: string, name: string): Promise<void> {
     useStore.getState().toast('error', `Could not remove ${host}/${name}: ${errorMessage(error)}`);
   }
 }
+
+/** Decides a command the host policy holds for approval (the agent's pending question of kind approval). */
+export async function decideApproval(host: string, id: string, approve: boolean): Promise<void> {
+  try {
+    const { approval } = await client().request('approvals.decide', { host, id, approve });
+    useStore.getState().toast('info', `${approve ? 'Approved' : 'Rejected'} for ${host}/${approval.agent}: ${approval.command}`);
+  } catch (error) {
+    useStore.getState().toast('error', `Could not ${approve ? 'approve' : 'reject'} ${host}/${id}: ${errorMessage(error)}`);
+  }
+}

@@ -45,6 +45,7 @@ const agent = (name: string, status: AgentInfo['status'], sessionId: string | nu
   usage: ZERO_USAGE,
   costUsd: null,
   turns: 0,
+  confinement: null,
   createdAt: 1,
   updatedAt: 1,
   ...extra,

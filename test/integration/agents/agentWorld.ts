@@ -5,10 +5,11 @@ import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { AgentInfo } from '../../../common/protocol/agents';
+import type { ApprovalInfo } from '../../../common/protocol/governance';
 import { FAKE_API_KEY, type FakeAnthropic } from '../../harness/fake-anthropic';
 import * as pty from 'node-pty';
 import { CLI_BUNDLE, type FleetWorld } from '../fleet/env';
-import { hello, spawnLocalBridge } from '../agent-host/client';
+import { hello, spawnLocalBridge, type LocalBridge } from '../agent-host/client';
 
 export interface AuditRow {
   seq: number;
@@ -39,32 +40,61 @@ export async function listAgents(world: FleetWorld): Promise<AgentInfo[]> {
   return (JSON.parse(listed.stdout) as { agents: { agent: AgentInfo }[] }).agents.map((row) => row.agent);
 }
 
+type HostPeer = LocalBridge['peer'];
+
 /**
- * Resolves with the agent once it satisfies `done`: checked on the host's own agent list, then on each agent.event,
- * through a bridge to the host dir (the same machine plays the VM).
+ * Resolves with the first value `watch` finds, through a bridge to the host dir (the same machine plays the VM):
+ * `watch` asks the host once and subscribes to its notifications, calling `found` when one matches.
  */
-export async function waitForAgent(hostDir: string, name: string, done: (agent: AgentInfo) => boolean, timeoutMs = 60_000): Promise<AgentInfo> {
+async function untilOnBridge<T>(hostDir: string, what: string, timeoutMs: number, watch: (peer: HostPeer, found: (value: T) => void, fail: (error: unknown) => void) => () => void): Promise<T> {
   const bridge = spawnLocalBridge({ stateDir: hostDir });
-  let stopListening = (): void => undefined;
+  let stopWatching = (): void => undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     await hello(bridge.peer);
-    return await new Promise<AgentInfo>((resolve, reject) => {
-      let last: AgentInfo | undefined;
-      const check = (agent: AgentInfo): void => {
-        if (agent.name !== name) return;
-        last = agent;
-        if (done(agent)) resolve(agent);
-      };
-      timer = setTimeout(() => reject(new Error(`agent ${name} did not get there in ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`)), timeoutMs);
-      stopListening = bridge.peer.onNotification('agent.event', ({ agent }) => check(agent));
-      bridge.peer.request('agent.list', {}).then(({ agents }) => agents.forEach(check), reject);
+    return await new Promise<T>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not happen within ${timeoutMs} ms`)), timeoutMs);
+      stopWatching = watch(bridge.peer, resolve, reject);
     });
   } finally {
     clearTimeout(timer);
-    stopListening();
+    stopWatching();
     bridge.child.kill();
   }
+}
+
+/** Resolves with the agent once it satisfies `done`: checked on the host's own agent list, then on each agent.event. */
+export async function waitForAgent(hostDir: string, name: string, done: (agent: AgentInfo) => boolean, timeoutMs = 60_000): Promise<AgentInfo> {
+  let last: AgentInfo | undefined;
+  try {
+    return await untilOnBridge<AgentInfo>(hostDir, `agent ${name} getting there`, timeoutMs, (peer, found, fail) => {
+      const check = (agent: AgentInfo): void => {
+        if (agent.name !== name) return;
+        last = agent;
+        if (done(agent)) found(agent);
+      };
+      peer.request('agent.list', {}).then(({ agents }) => agents.forEach(check), fail);
+      return peer.onNotification('agent.event', ({ agent }) => check(agent));
+    });
+  } catch (error) {
+    throw new Error(`${String(error)}; last seen: ${JSON.stringify(last)}`);
+  }
+}
+
+/** Resolves with the first pending approval of the agent: from approval.list, else the next approval.event. */
+export function waitForApproval(hostDir: string, agent: string, timeoutMs = 60_000): Promise<ApprovalInfo> {
+  return untilOnBridge<ApprovalInfo>(hostDir, `an approval of ${agent}`, timeoutMs, (peer, found, fail) => {
+    const check = (approval: ApprovalInfo): void => {
+      if (approval.agent === agent && approval.status === 'pending') found(approval);
+    };
+    peer.request('approval.list', {}).then(({ approvals }) => approvals.forEach(check), fail);
+    return peer.onNotification('approval.event', ({ approval }) => check(approval));
+  });
+}
+
+/** The gate's decisions on an agent's tool calls: tool.call, and command.run / file.write for shell and file tools. */
+export function toolDecisions(audit: AuditRow[], agent: string): AuditRow[] {
+  return audit.filter((row) => ['tool.call', 'command.run', 'file.write'].includes(row.action) && row.actor === `agent:${agent}`);
 }
 
 export function readAudit(hostDir: string): AuditRow[] {

@@ -160,6 +160,7 @@ export function launchContext(
     hostEntry: AGENT_HOST_BUNDLE,
     env: { ...baseEnv(dirs.home), ...env, [AGENT_ENV.socket]: dirs.socketPath, [AGENT_ENV.token]: TOKEN, [AGENT_ENV.name]: 'a1' },
     resuming: false,
+    confined: false,
     ...overrides,
   };
 }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentEndpointProtocol, AGENT_ENV } from '../../../common/protocol/agentEndpoint';
 import { RpcPeer } from '../../../common/wire/peer';
-import { HOOK_DEADLINE_MS } from '../../../agent-host/cliAgents/hookCommand';
+import { HOOK_DEADLINE_MS, hookDeadlineMs, hookTimeoutSeconds } from '../../../agent-host/cliAgents/hookCommand';
+import { APPROVAL_TIMEOUT_MS } from '../../../agent-host/governance/approvals';
 import { SocketTransport } from '../../../agent-host/wire/socketTransport';
 import { AGENT_HOST_BUNDLE } from '../agent-host/client';
 import { scratch, TestEndpoint, TOKEN } from './fixture';
@@ -132,9 +133,13 @@ describe('agent-host hook', () => {
   });
 
   it(`blocks (exit 2) when the host does not answer within ${HOOK_DEADLINE_MS} ms, before the CLI's own timeout`, async () => {
+    // Every event gives up before the CLI would kill the hook (a killed hook lets the tool run); PreToolUse waits as
+    // long as an approval may take, the others HOOK_DEADLINE_MS.
+    for (const event of ['PreToolUse', 'UserPromptSubmit', 'Stop']) expect(hookDeadlineMs(event)).toBeLessThan(hookTimeoutSeconds(event) * 1000);
+    expect(hookDeadlineMs('PreToolUse')).toBeGreaterThan(APPROVAL_TIMEOUT_MS);
     const { socketPath, server } = await customEndpoint('silent', () => new Promise(() => undefined));
     try {
-      const outcome = await runHook(['claude-code', 'PreToolUse'], preToolUse, envFor(socketPath));
+      const outcome = await runHook(['claude-code', 'UserPromptSubmit'], '{"prompt": "hello"}', envFor(socketPath));
       expect(outcome.code).toBe(2);
       expect(outcome.stderr).toContain(`no answer from the host within ${HOOK_DEADLINE_MS} ms`);
       expect(outcome.ms).toBeLessThan(HOOK_DEADLINE_MS + 5000);

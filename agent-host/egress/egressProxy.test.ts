@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EgressProxy, type EgressDecisionRecord, type EgressEndRecord, type EgressRecord } from './egressProxy';
 import {
   closed,
@@ -16,21 +16,14 @@ import {
   readAll,
   readBytes,
   readHead,
+  useCleanups,
 } from './testing/egressFixtures';
 
 const isDecision = (record: EgressRecord): record is EgressDecisionRecord => record.type === 'decision';
 const isEnd = (record: EgressRecord): record is EgressEndRecord => record.type === 'end';
 
 describe('the egress proxy', () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  const track = <T extends { close(): Promise<void> }>(thing: T): T => {
-    cleanups.push(() => thing.close());
-    return thing;
-  };
-
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const track = useCleanups();
 
   it('forwards an allowed plain HTTP request, audits the decision and then the bytes', async () => {
     const origin = track(await httpOrigin());
@@ -340,7 +333,7 @@ describe('the egress proxy', () => {
 
   it('listens on a 0600 socket, replaces a stale one and refuses to replace anything else', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'egress-sock-'));
-    cleanups.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
+    track({ close: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })) });
     const proxy = track(new EgressProxy({ decide: () => ({ allow: false, rule: 'r', reason: 'r' }), audit: () => undefined, log: () => undefined }));
     const path = join(dir, 'a.sock');
     // A socket file left behind by a process that died without closing its server.

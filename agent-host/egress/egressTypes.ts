@@ -47,9 +47,8 @@ export interface EgressDecision {
 
 export type EgressDenial = Omit<EgressDecision, 'allow'>;
 
-/** Written when a request has been decided, before anything is sent anywhere. */
-export interface EgressDecisionRecord {
-  type: 'decision';
+/** What both records of one request say: which request, whose, to where. */
+interface EgressRecordBase {
   /** Ties the decision to its end record. */
   id: string;
   /** ms since the epoch. */
@@ -59,6 +58,11 @@ export interface EgressDecisionRecord {
   method: string;
   host: string;
   port: number;
+}
+
+/** Written when a request has been decided, before anything is sent anywhere. */
+export interface EgressDecisionRecord extends EgressRecordBase {
+  type: 'decision';
   /** Plain requests only: the path, query left out (it may carry secrets). */
   path?: string;
   addresses: string[];
@@ -70,15 +74,8 @@ export interface EgressDecisionRecord {
 }
 
 /** Written once for each allowed request, when its connection to the origin is over (or could not be made). */
-export interface EgressEndRecord {
+export interface EgressEndRecord extends EgressRecordBase {
   type: 'end';
-  id: string;
-  at: number;
-  agent: string;
-  kind: EgressKind;
-  method: string;
-  host: string;
-  port: number;
   /** The address actually connected to. */
   address?: string;
   /** `failed`: the origin was never reached (nothing was sent); `completed`: it was, `error` says if it ended badly. */

@@ -1,21 +1,13 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EgressEndRecord, EgressRecord } from './egressProxy';
 import { startForwarders } from './forwarder';
-import { closed, connectTo, curl, echoOrigin, httpOrigin, proxyEnv, proxyRig, readBytes } from './testing/egressFixtures';
+import { closed, connectTo, curl, echoOrigin, httpOrigin, proxyEnv, proxyRig, readBytes, useCleanups } from './testing/egressFixtures';
 
 const isEnd = (record: EgressRecord): record is EgressEndRecord => record.type === 'end';
 
 describe('the forwarders inside the sandbox', () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  const track = <T extends { close(): Promise<void> }>(thing: T): T => {
-    cleanups.push(() => thing.close());
-    return thing;
-  };
-
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const track = useCleanups();
 
   it('keeps a configured endpoint working through a tunnel: each connection becomes an audited CONNECT', async () => {
     const model = track(await httpOrigin());

@@ -6,6 +6,7 @@ import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import {
   EgressProxy,
   type EgressAgentHandle,
@@ -286,4 +287,16 @@ export function readBytes(socket: Socket, length: number): Promise<string> {
 
 export function closed(socket: Socket): Promise<void> {
   return socket.closed ? Promise.resolve() : new Promise((resolve) => socket.once('close', () => resolve()));
+}
+
+/** Closes what a test opened, newest first, after each test of the describe block it is called in. */
+export function useCleanups(): <T extends { close(): Promise<void> }>(thing: T) => T {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return (thing) => {
+    cleanups.push(() => thing.close());
+    return thing;
+  };
 }

@@ -71,6 +71,8 @@ export interface FakeAnthropic {
   remaining(): number;
   /** Resolves once `count` requests (of any path) have been received; rejects after `timeoutMs`. */
   receivedRequests(count: number, timeoutMs?: number): Promise<void>;
+  /** Called after each request is recorded and its scripted turn has run; returns the unsubscribe. */
+  onRequest(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -212,6 +214,7 @@ export async function fakeAnthropic(script: ScriptedTurn[], options: FakeAnthrop
     requests,
     remaining: () => turns.length,
     receivedRequests: (count, timeoutMs = 60_000) => receivedRequests(server, requests, count, timeoutMs),
+    onRequest: (listener) => server.onRequest(listener),
     close: () => server.close(),
   };
 }

@@ -57,6 +57,8 @@ export interface FakeOpenAI {
   remaining(): number;
   /** Resolves once `count` requests (of any path) have been received; rejects after `timeoutMs`. */
   receivedRequests(count: number, timeoutMs?: number): Promise<void>;
+  /** Called after each request is recorded and its scripted turn has run; returns the unsubscribe. */
+  onRequest(listener: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -166,6 +168,7 @@ export async function fakeOpenAI(script: ScriptedTurn[], options: FakeOpenAIOpti
     responsesRequests: () => requests.filter((request) => request.method === 'POST' && request.path === '/v1/responses'),
     remaining: () => turns.length,
     receivedRequests: (count, timeoutMs = 60_000) => receivedRequests(server, requests, count, timeoutMs),
+    onRequest: (listener) => server.onRequest(listener),
     close: () => server.close(),
   };
 }

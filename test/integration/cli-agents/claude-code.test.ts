@@ -7,7 +7,7 @@ import { claudeCodeLauncher } from '../../../agent-host/cliAgents/claudeCode';
 import { transcriptUsage } from '../../../agent-host/cliAgents/transcriptUsage';
 import { FLIGHTDECK_TOOL_NAMES } from '../../../common/protocol/flightdeckTools';
 import { FAKE_API_KEY, fakeAnthropic, type FakeAnthropic, type RecordedRequest, type ScriptedResponse } from '../../harness/fake-anthropic';
-import { launchContext, profile, PtyRun, scratch, TestEndpoint, waitFor } from './fixture';
+import { changed, launchContext, profile, PtyRun, scratch, TestEndpoint, waitFor } from './fixture';
 
 const cleanups: Array<() => unknown> = [];
 
@@ -57,6 +57,7 @@ async function setUp(endpointOptions: Parameters<typeof TestEndpoint.start>[1], 
 async function serveModel(turns: Turn[]): Promise<FakeAnthropic> {
   const fake = await fakeAnthropic(model(turns));
   cleanups.push(() => fake.close());
+  fake.onRequest(changed);
   return fake;
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { codexLauncher } from '../../../agent-host/cliAgents/codex';
 import { FAKE_OPENAI_KEY, fakeOpenAI, toolOutputs, type RecordedRequest, type ScriptedResponse } from '../../harness/fake-openai';
-import { launchContext, profile, PtyRun, scratch, TestEndpoint, waitFor } from './fixture';
+import { changed, launchContext, profile, PtyRun, scratch, TestEndpoint, waitFor } from './fixture';
 
 const cleanups: Array<() => unknown> = [];
 
@@ -54,6 +54,7 @@ describe('Codex under the host', () => {
       }),
     );
     cleanups.push(() => fake.close());
+    fake.onRequest(changed);
 
     const context = launchContext(
       'codex',
@@ -109,6 +110,7 @@ describe('Codex under the host', () => {
       }),
     );
     cleanups.push(() => fake.close());
+    fake.onRequest(changed);
     const context = launchContext(
       'codex',
       dirs,

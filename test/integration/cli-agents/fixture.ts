@@ -1,6 +1,7 @@
 // What the CLI agents' tests share: a stand-in for the daemon's side of one agent's endpoint (a real Unix socket and
 // RpcPeer whose hook.event runs the real handleHookEvent; only the daemon's decisions are scripted), launch contexts
 // whose hooks and MCP endpoint are the real agent-host bundle (built by the global setup), and a real PTY.
+import { EventEmitter } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,10 @@ export interface EndpointOptions {
 }
 
 /** The daemon's side of one agent's endpoint, recording what reaches it. */
+/** Something a test may wait on changed: the endpoint got a request, a PTY printed, a fake model got a request. */
+const changes = new EventEmitter();
+export const changed = (): void => void changes.emit('change');
+
 export class TestEndpoint {
   readonly hellos: string[] = [];
   readonly events: Array<{ agent: string; event: string; payload: Record<string, unknown> }> = [];
@@ -64,6 +69,7 @@ export class TestEndpoint {
 
   private decide(via: Decided['via'], callId: string, tool: string, input: Record<string, unknown>, subagent?: string): ToolDecision {
     this.decided.push({ via, callId, tool, input, ...(subagent ? { subagent } : {}) });
+    changed();
     return this.options.decide?.(tool, input) ?? { decision: 'allow', reason: null, rule: 'test:allow-all' };
   }
 
@@ -71,10 +77,10 @@ export class TestEndpoint {
     let helloed = false;
     const host: HookHost = {
       decide: (callId, tool, input, subagent) => Promise.resolve(this.decide('hook', callId, tool, input, subagent)),
-      done: (callId, tool, ok, summary) => this.done.push({ callId, tool, ok, summary }),
-      setStatus: (status, question) => this.statuses.push({ status, ...(question === undefined ? {} : { question }) }),
-      hooksVerified: () => this.hooksVerified++,
-      transcript: (path) => this.transcripts.add(path),
+      done: (callId, tool, ok, summary) => (this.done.push({ callId, tool, ok, summary }), changed()),
+      setStatus: (status, question) => (this.statuses.push({ status, ...(question === undefined ? {} : { question }) }), changed()),
+      hooksVerified: () => (this.hooksVerified++, changed()),
+      transcript: (path) => (this.transcripts.add(path), changed()),
     };
     const authenticated = () => {
       if (!helloed) throw new WireError(1000, 'agent.hello first');
@@ -83,22 +89,25 @@ export class TestEndpoint {
       if (token !== TOKEN) throw new WireError(1000, 'bad token');
       helloed = true;
       this.hellos.push(role);
+      changed();
       const limits = { maxTurns: 10, maxTokens: 1000, contextTokens: 10_000 };
       return { name: 'a1', kind: 'claude-code' as const, worktree: '/', branch: 'b', task: 't', model: null, limits, turns: 0, conversation: null };
     });
     peer.handle('hook.event', async ({ agent, event, payload }) => {
       authenticated();
       this.events.push({ agent, event, payload });
+      changed();
       const answer = await handleHookEvent(host, agent, event, payload);
       setImmediate(() => this.options.afterHookEvent?.(event));
       return answer;
     });
     peer.handle('tool.decide', ({ callId, tool, input, subagent }) => (authenticated(), this.decide('mcp', callId, tool, input, subagent)));
-    peer.handle('tool.done', (params) => (authenticated(), this.done.push(params), {}));
-    peer.handle('agent.progress', ({ message }) => (authenticated(), this.progress.push(message), {}));
+    peer.handle('tool.done', (params) => (authenticated(), this.done.push(params), changed(), {}));
+    peer.handle('agent.progress', ({ message }) => (authenticated(), this.progress.push(message), changed(), {}));
     peer.handle('agent.ask', ({ kind, input }) => {
       authenticated();
       this.asks.push({ kind, input });
+      changed();
       return this.options.answer?.(kind, input) ?? { answer: 'yes, go on', by: 'lead' };
     });
   }
@@ -173,7 +182,10 @@ export class PtyRun {
 
   constructor(command: string, args: string[], cwd: string, env: Record<string, string>) {
     this.terminal = pty.spawn(command, args, { name: 'xterm-256color', cols: 120, rows: 40, cwd, env });
-    this.terminal.onData((data) => (this.output += data));
+    this.terminal.onData((data) => {
+      this.output += data;
+      changed();
+    });
     this.exited = new Promise((resolve) => this.terminal.onExit(({ exitCode }) => resolve(exitCode)));
   }
 
@@ -195,12 +207,29 @@ export class PtyRun {
   }
 }
 
-export async function waitFor<T>(probe: () => T, what: string, timeoutMs = 30_000, describe?: () => string): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${describe ? `\n${describe()}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Resolves with `probe()` once it is truthy: checked now and after each change (see `changed`). */
+export function waitFor<T>(probe: () => T, what: string, timeoutMs = 30_000, describe?: () => string): Promise<NonNullable<T>> {
+  return new Promise((resolve, reject) => {
+    const stop = (): void => {
+      clearTimeout(timer);
+      changes.off('change', check);
+    };
+    const check = (): void => {
+      try {
+        const value = probe();
+        if (!value) return;
+        stop();
+        resolve(value as NonNullable<T>);
+      } catch (error) {
+        stop();
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    };
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}${describe ? `\n${describe()}` : ''}`));
+    }, timeoutMs);
+    changes.on('change', check);
+    check();
+  });
 }

@@ -24,13 +24,18 @@ describe('agent-host daemon faults', () => {
     await peer.request('session.attach', { sessionId: session.id, fromOffset: 0 });
     peer.sendInput(session.id, new TextEncoder().encode('before\r'));
     await output.untilText('before\r\n');
+    // Typing still in memory (its burst is recorded after a quiet second) when the database goes away. Only its
+    // echo proves the daemon read it: typing sent after the lock could sit unread behind a write that blocks the
+    // event loop for the whole busy wait, and the daemon would stop without ever seeing it.
+    peer.sendInput(session.id, new TextEncoder().encode('lost\r'));
+    await output.untilText('lost\r\n');
     const pid = daemonPid(stateDir)!;
 
-    // Another writer holds the database: the daemon's next journal commit fails (SQLITE_BUSY after its 5 s wait).
+    // Another writer holds the database: the daemon's next write (output, status or that burst) fails with
+    // SQLITE_BUSY after its 5 s wait, outside any request.
     const blocker = new Database(join(stateDir, 'host.db'));
     blocker.exec('BEGIN IMMEDIATE');
     try {
-      peer.sendInput(session.id, new TextEncoder().encode('lost\r'));
       await waitFor(
         () => readFileSync(join(stateDir, 'daemon.log'), 'utf8').includes('the journal cannot be trusted any more, stopping'),
         'the daemon to give up on its journal',

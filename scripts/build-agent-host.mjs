@@ -1,8 +1,9 @@
 // Bundles the agent-host daemon into one ESM file for plain Node 20 on the VMs, and the bridge-only entry beside it
 // (bridge.mjs: what every SSH exec channel runs, so it must start fast). Native addons stay outside the bundle
 // (they are .node binaries loaded from node_modules; scripts/pack-agent-host.mjs ships them). Run as a script it also
-// packs that tarball beside the output (--no-pack: not), so every build has what bootstrap uploads to a VM.
-import { existsSync, writeFileSync } from 'node:fs';
+// packs that tarball beside the output (--no-pack: not), so every build has what bootstrap uploads to a VM. The
+// built-in runbooks (runbooks/*.md) are copied beside the bundle, where agent-host/runbooks/builtInDir.ts finds them.
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -20,6 +21,9 @@ export const BRIDGE_FILE = 'bridge.mjs';
 /** Beside the bundle: `{ "version": "…" }`, so the app knows what it would install without loading the bundle. */
 export const VERSION_FILE = 'version.json';
 const VERSION_ENTRY = resolve(ROOT, 'agent-host/version.ts');
+const RUNBOOKS_SOURCE = resolve(ROOT, 'runbooks');
+/** Beside the bundle: the built-in runbooks, the Markdown files as they are. */
+const RUNBOOKS_DIR = 'runbooks';
 
 /** HOST_VERSION as agent-host/version.ts declares it (compiled and imported, the value the daemon reports). */
 export async function hostVersion() {
@@ -42,7 +46,17 @@ export async function buildAgentHost({ entry = DEFAULT_ENTRY, outfile = DEFAULT_
   }
   const built = await bundle(entry, outfile);
   writeFileSync(join(dirname(outfile), VERSION_FILE), `${JSON.stringify({ version: await hostVersion() })}\n`);
+  copyRunbooks(join(dirname(outfile), RUNBOOKS_DIR));
   return built;
+}
+
+/** Replaces the folder each build, so a runbook deleted from the source is gone from the build too. */
+function copyRunbooks(target) {
+  const names = readdirSync(RUNBOOKS_SOURCE).filter((name) => name.endsWith('.md'));
+  if (names.length === 0) throw new Error(`build-agent-host: ${relative(ROOT, RUNBOOKS_SOURCE)}/ has no runbooks (*.md) to ship`);
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  for (const name of names) copyFileSync(join(RUNBOOKS_SOURCE, name), join(target, name));
 }
 
 /**

@@ -1,6 +1,7 @@
-// Packs the agent-host into one tarball for air-gapped VMs: the bundle, a bin wrapper, and the native addons
-// copied from this checkout's node_modules. Limits: the addons are the ones built here, so the VM needs the same
-// OS (linux), CPU architecture, Node ABI (major version) and a glibc at least as new as this machine's.
+// Packs the agent-host into one tarball for air-gapped VMs: the bundle with the built-in runbooks beside it, a bin
+// wrapper, and the native addons copied from this checkout's node_modules. Limits: the addons are the ones built
+// here, so the VM needs the same OS (linux), CPU architecture, Node ABI (major version) and a glibc at least as new
+// as this machine's.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,6 +90,7 @@ export async function packAgentHost({ entry, outDir = join(ROOT, 'out') } = {}) 
 }
 
 async function assemble({ entry, outDir, name, version, base, staging }) {
+  // Built into the staging dir, so what the build puts beside the bundle (version.json, runbooks/) is packed as is.
   const built = await buildAgentHost({ entry, outfile: join(staging, 'agent-host.mjs') });
   // The bridge-only entry every SSH exec channel runs; it starts agent-host.mjs beside it when no daemon answers.
   await buildBridge({ besideOutfile: built.outfile });

@@ -45,6 +45,10 @@ describe('scripts/pack-agent-host.mjs', () => {
     await execFileAsync('tar', ['-xzf', join(outDir, tarball!), '-C', installDir]);
     const [unpacked] = await readdir(installDir);
     expect((await readdir(join(installDir, unpacked!, 'node_modules'))).sort()).toEqual(expect.arrayContaining(['better-sqlite3', 'node-pty']));
+    // The built-in runbooks ride beside the bundle (agent-host/runbooks/builtInDir.ts), every one of them.
+    const shipped = (await readdir(join(ROOT, 'runbooks'))).filter((name) => name.endsWith('.md')).sort();
+    expect(shipped.length).toBeGreaterThan(0);
+    expect((await readdir(join(installDir, unpacked!, 'runbooks'))).sort()).toEqual(shipped);
 
     const { stdout } = await execFileAsync(join(installDir, unpacked!, 'bin', 'agent-host'), ['serve', '--probe'], { cwd: installDir });
     expect(JSON.parse(stdout)).toEqual({ answer: 42, output: 'from-a-pty', cols: 90, argv: ['serve', '--probe'] });

@@ -15,6 +15,7 @@ import type { McpGateway } from '../mcpGateway/gateway';
 import { toAuditEntry } from '../mcpGateway/records';
 import type { Repos } from '../repos/repos';
 import type { Actor, SessionManager } from '../sessions/sessionManager';
+import type { AgentBindings } from './agentBinding';
 import { readAgentEnv } from './agentEnv';
 import { AgentEndpoint } from './agentEndpoint';
 import type { AgentRecord, AgentStore } from './agentStore';
@@ -44,6 +45,8 @@ export interface AgentLauncherDeps {
   changed: (record: AgentRecord) => void;
   log: (message: string) => void;
   hooksDeadlineMs?: number;
+  /** A run's additions to its agents (role policy, read-only planner, gates the run handles). */
+  bindings: () => AgentBindings | undefined;
 }
 
 /** What one run of an agent holds on the host, released when its process ends (or its start fails). */
@@ -70,8 +73,9 @@ export class AgentLauncher {
   async launch(record: AgentRecord, profile: Profile, resuming: boolean, size: { cols: number; rows: number }, by: Actor): Promise<void> {
     const { governance } = this.deps;
     const agentEnv = readAgentEnv(this.deps.paths.agentEnv);
+    const binding = this.deps.bindings()?.(record.name);
     // The repo's policy as the agent's base commit has it: what the agent later writes into its branch changes nothing.
-    const policy = await governance.agentPolicy(record.repo, record.baseCommit, { ...agentEnv, ...profile.env });
+    const policy = await governance.agentPolicy(record.repo, record.baseCommit, { ...agentEnv, ...profile.env }, binding?.policyLayers);
     const probe = await governance.probe();
     const agentDir = join(this.deps.paths.agents, record.name);
     mkdirSync(agentDir, { recursive: true, mode: 0o700 });
@@ -80,7 +84,7 @@ export class AgentLauncher {
     const socketPath = join(this.deps.paths.endpoints, `${socketId}.sock`);
     const context: LaunchContext = {
       name: record.name,
-      profile,
+      profile: record.model === profile.model ? profile : { ...profile, model: record.model },
       worktree: record.worktree,
       branch: record.branch,
       task: record.task,
@@ -178,6 +182,7 @@ export class AgentLauncher {
       const launch = await confine(governance, {
         name: record.name,
         worktree: record.worktree,
+        readOnlyWorktree: binding?.readOnly ?? false,
         agentDir,
         repoObjects: this.deps.repos.objectsDir(record.repo),
         endpointSocket: socketPath,
@@ -209,13 +214,14 @@ export class AgentLauncher {
       await this.release(record.name, run);
       throw error;
     }
-    const agent = new RunningAgent(record.name, profile, session, secrets, agentDir, governed(policy, record.worktree, agentDir), {
+    const agent = new RunningAgent(record.name, profile, session, secrets, agentDir, governed(policy, record.worktree, agentDir, binding?.readOnly ?? false), {
       store: this.deps.store,
       gate: this.deps.gate,
       prices: this.deps.prices,
       audit: this.deps.audit,
       changed: this.deps.changed,
       log: this.deps.log,
+      routeAsk: binding ? (kind, input) => binding.ask(kind, input) : undefined,
     });
     agent.endpoint = endpoint;
     this.deps.running.set(record.name, agent);
@@ -272,10 +278,10 @@ export class AgentLauncher {
 }
 
 /** The policy as the running agent applies it: the gate's rules and its budget. */
-function governed(policy: EffectivePolicy, worktree: string, agentDir: string) {
+function governed(policy: EffectivePolicy, worktree: string, agentDir: string, readOnlyWorktree: boolean) {
   const { tokens, cost_usd: cost } = policy.budget;
   return {
-    rules: policyGateRules(policy, worktree, [agentDir]),
+    rules: policyGateRules(policy, worktree, [agentDir], readOnlyWorktree),
     budget: { tokens: tokens?.value ?? null, costUsd: cost?.value ?? null, source: describeSource((tokens ?? cost)?.source ?? 'default') },
   };
 }

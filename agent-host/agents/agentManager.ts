@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { AuditLog } from '../audit/auditLog';
 import type { Repos } from '../repos/repos';
 import type { Actor, SessionManager } from '../sessions/sessionManager';
+import type { AgentBindings } from './agentBinding';
 import { readAgentEnv } from './agentEnv';
 import { AgentStore, toInfo, type AgentRecord } from './agentStore';
 import { AgentLauncher } from './agentLauncher';
@@ -61,6 +62,7 @@ export class AgentManager {
   private readonly starting = new Set<string>();
   private readonly paths: ReturnType<typeof agentPaths>;
   private readonly launcher: AgentLauncher;
+  private bindings: AgentBindings | undefined;
 
   constructor(private readonly deps: AgentManagerDeps) {
     this.paths = agentPaths(deps.stateDir);
@@ -85,7 +87,29 @@ export class AgentManager {
       changed: (record) => this.changed(record),
       log: deps.log,
       hooksDeadlineMs: deps.hooksDeadlineMs,
+      bindings: () => this.bindings,
     });
+  }
+
+  /** Runs add to their agents (role policy, read-only planner, their gates): asked at every launch and resume. */
+  bindRuns(bindings: AgentBindings): void {
+    this.bindings = bindings;
+  }
+
+  /** Whether the agent's process runs now. */
+  isRunning(name: string): boolean {
+    return this.running.has(name);
+  }
+
+  /** The full input of the question an agent waits on (lists carry one line of it). */
+  questionInput(name: string, id: string): Record<string, unknown> | undefined {
+    const pending = this.running.get(name)?.pendingQuestion();
+    return pending?.id === id ? pending.input : undefined;
+  }
+
+  find(name: string): AgentInfo | undefined {
+    const record = this.store.find(name);
+    return record ? toInfo(record) : undefined;
   }
 
   /** After a daemon restart: agents that ran died with the previous daemon (their sessions are interrupted). */
@@ -115,7 +139,8 @@ export class AgentManager {
     return this.store.list().filter((record) => record.repo === repo).length;
   }
 
-  async start(params: ParsedStart, by: Actor): Promise<AgentInfo> {
+  /** `model` overrides the profile's (a runbook role's choice); it stays the agent's model across resumes. */
+  async start(params: ParsedStart, by: Actor, options: { model?: string } = {}): Promise<AgentInfo> {
     const profile = this.profiles.get(params.profile);
     this.deps.repos.get(params.repo);
     // Before git is touched: a bad agent.env or profile must leave nothing behind.
@@ -139,7 +164,7 @@ export class AgentManager {
         baseCommit,
         worktree: worktree.path,
         task: params.task,
-        model: profile.model,
+        model: options.model ?? profile.model,
         sessionId: null,
         status: 'starting',
         question: null,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { AgentHello, ToolDecision } from '../../common/protocol/agentEndpoint';
 import { ZERO_USAGE, type AgentStatus, type HumanRequestKind, type MessageDelivery, type TokenUsage } from '../../common/protocol/agents';
@@ -14,6 +14,7 @@ import type { PriceTable } from './prices';
 import type { ApprovalInfo } from '../../common/protocol/governance';
 import type { GateRules } from '../governance/gateRules';
 import type { ToolGate } from './toolGate';
+import type { AgentBinding } from './agentBinding';
 import { questionLine } from './questionLine';
 import { handleHookEvent, type HookAnswer, type HookHost } from '../cliAgents/hookEvents';
 import { TranscriptUsageReader } from '../cliAgents/transcriptUsage';
@@ -28,6 +29,8 @@ export interface RunningAgentDeps {
   audit: AuditLog;
   changed: (record: AgentRecord) => void;
   log: (message: string) => void;
+  /** The agent's run takes some blocking tools itself (AgentBinding.ask). */
+  routeAsk?: AgentBinding['ask'];
 }
 
 /** What the policy holds this agent to beyond single tool calls. */
@@ -38,6 +41,9 @@ export interface AgentGovernance {
 
 interface PendingAsk {
   id: string;
+  kind: HumanRequestKind;
+  /** The tool's input as the agent gave it (validated): what a person reads to decide. */
+  input: Record<string, unknown>;
   resolve: (answer: { answer: string; by: string }) => void;
 }
 
@@ -144,13 +150,35 @@ export class RunningAgent implements AgentEndpointHandlers {
     const parsed = flightdeckTools[kind].input.safeParse(input);
     if (!parsed.success) throw new WireError(WireErrorCode.InvalidParams, `invalid ${kind} input: ${describeZodIssues(parsed.error)}`);
     if (this.pendingAsk) throw new WireError(WireErrorCode.InvalidRequest, 'the agent already waits on a human; one question at a time');
-    const id = randomUUID();
+    const routed = this.deps.routeAsk?.(kind, parsed.data as Record<string, unknown>);
+    if (routed) return this.waitOnRun(routed);
+    const id = `q-${randomBytes(4).toString('hex')}`;
     this.deps.audit.append({ actor: `agent:${this.name}`, action: `agent.${kind}`, target: `agent:${this.name}`, outcome: 'ok', data: { id, input } });
     const line = questionLine(kind, parsed.data as Record<string, unknown>);
     const options = kind === 'ask_human' ? (parsed.data as { options?: string[] }).options : undefined;
     this.update({ status: 'waiting-for-human', question: { id, kind, text: line, ...(options ? { options } : {}), askedAt: Date.now() } });
     this.session.reportStatus('waiting-for-input');
-    return new Promise((resolve) => (this.pendingAsk = { id, resolve }));
+    return new Promise((resolve) => (this.pendingAsk = { id, kind, input: parsed.data as Record<string, unknown>, resolve }));
+  }
+
+  /** A gate the run holds (the plan under review): the agent waits on a human meanwhile, as for its own questions. */
+  private async waitOnRun(answer: Promise<{ answer: string; by: string }>): Promise<{ answer: string; by: string }> {
+    this.update({ status: 'waiting-for-human' });
+    this.session.reportStatus('waiting-for-input');
+    try {
+      return await answer;
+    } finally {
+      if (this.session.running) {
+        this.update({ status: 'working' });
+        this.session.reportStatus('working');
+      }
+    }
+  }
+
+  /** The question the agent waits on, with its full input. */
+  pendingQuestion(): { id: string; kind: HumanRequestKind; input: Record<string, unknown> } | undefined {
+    const pending = this.pendingAsk;
+    return pending && { id: pending.id, kind: pending.kind, input: pending.input };
   }
 
   nextMessage(signal: AbortSignal): Promise<{ text: string; by: string }> {
@@ -236,7 +264,7 @@ export class RunningAgent implements AgentEndpointHandlers {
       setStatus: (status, question) => {
         this.setStatus(status);
         // What a CLI shows while it waits (a permission prompt, a question) is for lists only: agent send types, never answers.
-        const shown = status === 'waiting-for-human' && question ? { id: randomUUID(), kind: 'ask_human' as const, text: question, askedAt: Date.now() } : null;
+        const shown = status === 'waiting-for-human' && question ? { id: `q-${randomBytes(4).toString('hex')}`, kind: 'ask_human' as const, text: question, askedAt: Date.now() } : null;
         if (!this.pendingAsk) this.update({ question: shown });
       },
       hooksVerified: () => {

@@ -16,10 +16,14 @@ import { Viewer, type ViewerSink } from '../viewers/viewer';
 import { encodeOutputFrameHeader } from '../../common/wire/frame';
 import type { SocketTransport } from '../wire/socketTransport';
 import type { Governance } from '../governance/governance';
+import type { Inbox } from '../orchestration/inbox';
+import type { Orchestrator } from '../orchestration/orchestrator';
+import type { RunbookLibrary } from '../runbooks/runbookLibrary';
 import type { AgentManager } from '../agents/agentManager';
 import type { Repos } from '../repos/repos';
 import { registerAgentHandlers } from './agentHandlers';
 import { registerGovernanceHandlers } from './governanceHandlers';
+import { registerRunHandlers } from './runHandlers';
 
 export const CAPABILITIES = [
   'sessions',
@@ -34,6 +38,7 @@ export const CAPABILITIES = [
   'repos',
   'agents',
   'governance',
+  'runs',
 ];
 
 /** What a connection needs from the daemon around it. */
@@ -49,6 +54,9 @@ export interface HostContext {
   readonly repos: Repos;
   readonly agents: AgentManager;
   readonly governance: Governance;
+  readonly runbooks: RunbookLibrary;
+  readonly orchestrator: Orchestrator;
+  readonly inbox: Inbox;
   connections(): readonly ClientConnection[];
   /** Stops the daemon once the current reply is out. */
   shutdown(): void;
@@ -302,6 +310,7 @@ export class ClientConnection implements ViewerSink {
     );
     registerAgentHandlers(peer, host, () => this.actor(), guarded);
     registerGovernanceHandlers(peer, host, () => this.actor(), guarded);
+    registerRunHandlers(peer, host, () => this.actor(), guarded);
   }
 
   private async attach(sessionId: string, fromOffset: number | null, streamId: string) {

@@ -12,7 +12,11 @@ import { Journal } from '../journal/journal';
 import { SessionManager } from '../sessions/sessionManager';
 import { Governance } from '../governance/governance';
 import { AgentManager } from '../agents/agentManager';
+import { Inbox } from '../orchestration/inbox';
+import { Orchestrator } from '../orchestration/orchestrator';
 import { Repos } from '../repos/repos';
+import { builtInRunbooksDir } from '../runbooks/builtInDir';
+import { RunbookLibrary, runbookFilesOf } from '../runbooks/runbookLibrary';
 import { prepareStateDir } from '../stateDirTrust';
 import { InputHolders } from '../viewers/inputHolders';
 import { SocketTransport } from '../wire/socketTransport';
@@ -35,6 +39,9 @@ export class Daemon implements HostContext {
   readonly repos: Repos;
   readonly agents: AgentManager;
   readonly governance: Governance;
+  readonly runbooks: RunbookLibrary;
+  readonly orchestrator: Orchestrator;
+  readonly inbox: Inbox;
   private readonly clients = new Set<ClientConnection>();
   private server: Server | undefined;
   private nextClient = 1;
@@ -94,6 +101,31 @@ export class Daemon implements HostContext {
     this.agents.events.on((event) => {
       for (const client of this.clients) if (client.ready) client.peer.notify('agent.event', event);
     });
+    this.runbooks = new RunbookLibrary({
+      builtInDir: builtInRunbooksDir(process.argv[1]!),
+      repoFiles: (repo) => runbookFilesOf(this.repos, repo),
+    });
+    this.orchestrator = new Orchestrator({
+      db,
+      agents: this.agents,
+      repos: this.repos,
+      audit: this.audit,
+      runbooks: this.runbooks,
+      log: (message) => this.log(message),
+      onListenerError: (error, emitter) => this.fault(error, `a listener of ${emitter}`),
+    });
+    this.orchestrator.runEvents.on((run) => {
+      for (const client of this.clients) if (client.ready) client.peer.notify('run.event', { run });
+    });
+    this.inbox = new Inbox({
+      agents: this.agents,
+      approvals: this.governance.approvals,
+      orchestrator: this.orchestrator,
+      onListenerError: (error, emitter) => this.fault(error, `a listener of ${emitter}`),
+    });
+    this.inbox.events.on((event) => {
+      for (const client of this.clients) if (client.ready) client.peer.notify('inbox.event', event);
+    });
     this.sessions.laggingViewers.on((viewer) => {
       for (const client of this.clients) if (client.ownsViewer(viewer)) client.dropViewer(viewer, 'fell-behind');
     });
@@ -124,6 +156,8 @@ export class Daemon implements HostContext {
     const expired = daemon.sessions.removeExpired();
     if (expired > 0) daemon.log(`removed ${expired} ended session(s) past their retention (audited)`);
     await daemon.listen(paths.socket);
+    // Planners that died with the previous daemon go on; clients may connect meanwhile.
+    daemon.orchestrator.restore().catch((error: unknown) => daemon.fault(error, 'restoring runs'));
     return daemon;
   }
 

@@ -18,6 +18,8 @@ const HTTP_PROXY_PORT = 3128;
 export interface ConfinementInput {
   name: string;
   worktree: string;
+  /** The agent only reads its worktree (a planner): mounted read-only. */
+  readOnlyWorktree?: boolean;
   agentDir: string;
   /** The host clone's object store the agent's repository borrows from (read-only inside). */
   repoObjects: string;
@@ -118,8 +120,8 @@ export async function confine(governance: Governance, input: ConfinementInput): 
       command: inner.command,
       args: inner.args,
       cwd: input.worktree,
-      writable: [input.worktree, input.agentDir, ...extraWritable(policy)],
-      readOnly: [input.repoObjects, dirname(input.hostEntry), ...(modules ? [modules] : []), ...(spec.protectedFiles ?? [])],
+      writable: [...(input.readOnlyWorktree ? [] : [input.worktree]), input.agentDir, ...extraWritable(policy)],
+      readOnly: [...(input.readOnlyWorktree ? [input.worktree] : []), input.repoObjects, dirname(input.hostEntry), ...(modules ? [modules] : []), ...(spec.protectedFiles ?? [])],
       hidden: hiddenPaths(policy, governance.stateDir),
       sockets: [input.endpointSocket, ...(egress ? [input.egressSocket] : [])],
       network: isolated ? 'isolated' : 'host',

@@ -10,8 +10,11 @@ export interface GateRules {
   writable(path: string): boolean;
 }
 
-/** Writes go to the worktree, the agent's own dirs, and what paths.write adds; tools, commands as the policy says. */
-export function policyGateRules(policy: EffectivePolicy, worktree: string, ownDirs: readonly string[]): GateRules {
+/**
+ * Writes go to the worktree (unless it is read-only for this agent), the agent's own dirs, and what paths.write adds;
+ * tools, commands as the policy says.
+ */
+export function policyGateRules(policy: EffectivePolicy, worktree: string, ownDirs: readonly string[], readOnlyWorktree = false): GateRules {
   const paths = pathMatchers(policy);
   const inside = (path: string, dir: string) => path === dir || path.startsWith(dir.endsWith(sep) ? dir : `${dir}${sep}`);
   return {
@@ -26,7 +29,7 @@ export function policyGateRules(policy: EffectivePolicy, worktree: string, ownDi
     },
     writable(path) {
       const absolute = normalize(isAbsolute(path) ? path : join(worktree, path));
-      return inside(absolute, worktree) || ownDirs.some((dir) => inside(absolute, dir)) || paths.writable(absolute) !== undefined;
+      return (!readOnlyWorktree && inside(absolute, worktree)) || ownDirs.some((dir) => inside(absolute, dir)) || paths.writable(absolute) !== undefined;
     },
   };
 }

@@ -107,10 +107,10 @@ export class Governance {
     return { policy: effectivePolicy(host, ...(layer ? [layer] : [])), file: layer ? `${repo}@${commit.slice(0, 12)}:${REPO_POLICY_FILE}` : null };
   }
 
-  /** The policy an agent starting at `commit` runs under: host, narrowed by the repo's, plus its model endpoints. */
-  async agentPolicy(repo: string, commit: string, agentEnv: Record<string, string>): Promise<EffectivePolicy> {
+  /** The policy an agent starting at `commit` runs under: host, narrowed by the repo's (and its runbook role's), plus its model endpoints. */
+  async agentPolicy(repo: string, commit: string, agentEnv: Record<string, string>, narrower: readonly PolicyLayer[] = []): Promise<EffectivePolicy> {
     const layer = await this.repoPolicy(repo, commit);
-    return withModelEndpoints(effectivePolicy(this.hostPolicy(), ...(layer ? [layer] : [])), agentEnv);
+    return withModelEndpoints(effectivePolicy(this.hostPolicy(), ...(layer ? [layer] : []), ...narrower), agentEnv);
   }
 
   /**

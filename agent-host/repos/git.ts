@@ -1,5 +1,6 @@
 // git as the host runs it: the daemon's own environment, never a prompt, progress parsed from any output chunking.
 import { simpleGit, type SimpleGit, type SimpleGitOptions } from 'simple-git';
+import { WireError, WireErrorCode } from '../../common/wire/errors';
 import { gitFailed, redactUrl } from './gitErrors';
 
 export interface CloneProgress {
@@ -102,5 +103,45 @@ export async function hasRef(repo: SimpleGit, ref: string): Promise<boolean> {
     return refs.split('\n').includes(ref);
   } catch (error) {
     throw gitFailed(`could not look up ${ref}`, error, { ref });
+  }
+}
+
+// `ls-tree --long -z` entries: mode, type, object, size (padded), then the path after a tab.
+const TREE_ENTRY = /^(\d{6}) (\w+) ([0-9a-f]+) +(-|\d+)\t(.*)$/s;
+
+/**
+ * The regular files directly under dir (a folder relative to the repo's root) at commit, read as UTF-8: symlinks,
+ * submodules and folders are skipped, and a commit without dir has none. A file over maxBytes is an error naming it,
+ * so a repo cannot make the host read (and send) any amount.
+ */
+export async function readTreeFiles(
+  repo: SimpleGit,
+  name: string,
+  commit: string,
+  dir: string,
+  maxBytes: number,
+): Promise<{ path: string; text: string }[]> {
+  const folder = `${dir.replace(/\/+$/, '')}/`;
+  let listing: string;
+  try {
+    listing = await repo.raw(['ls-tree', '-z', '--long', commit, '--', folder]);
+  } catch (error) {
+    throw gitFailed(`could not list ${folder} at ${commit} in repo ${name}`, error, { repo: name, dir, commit });
+  }
+  const files: { path: string; object: string }[] = [];
+  for (const entry of listing.split('\0')) {
+    const [, mode, type, object, size, path] = TREE_ENTRY.exec(entry) ?? [];
+    // 100644 and 100755 are files; 120000 (a blob too) is a symlink, which could point anywhere.
+    if (type !== 'blob' || !mode!.startsWith('100')) continue;
+    if (Number(size) > maxBytes) {
+      const message = `${path} at ${commit} in repo ${name} is ${Math.ceil(Number(size) / 1024)} KiB; at most ${maxBytes / 1024} KiB are read`;
+      throw new WireError(WireErrorCode.InvalidRequest, message, { repo: name, path, commit, size: Number(size), limit: maxBytes });
+    }
+    files.push({ path: path!, object: object! });
+  }
+  try {
+    return await Promise.all(files.map(async ({ path, object }) => ({ path, text: await repo.raw(['cat-file', 'blob', object]) })));
+  } catch (error) {
+    throw gitFailed(`could not read the files of ${folder} at ${commit} in repo ${name}`, error, { repo: name, dir, commit });
   }
 }

@@ -7,7 +7,7 @@ import type { SimpleGit } from 'simple-git';
 import { AgentName, RepoName, type RepoInfo } from '../../common/protocol/agents';
 import { WireError, WireErrorCode } from '../../common/wire/errors';
 import type { Db } from '../journal/database';
-import { fetchOrigin, git, gitEnvironment, hasRef, reportProgress, resolveCommit, type CloneProgress } from './git';
+import { fetchOrigin, git, gitEnvironment, hasRef, readTreeFiles, reportProgress, resolveCommit, type CloneProgress } from './git';
 import { gitFailed, redactUrl } from './gitErrors';
 
 /** Runs argv confined (read-only, no network) in dir with `readable` visible; null where the host cannot sandbox. */
@@ -31,6 +31,7 @@ const AGENT_BRANCH_PREFIX = 'flightdeck/';
 // A clone in the making lives under this prefix until it is complete; what a crash left behind is swept at start.
 const ADDING_PREFIX = '.adding-';
 const DIRTY_FILES_SHOWN = 10;
+const MAX_LISTED_FILE_BYTES = 256 * 1024;
 
 function invalidParams(message: string, data: Record<string, unknown>): WireError {
   return new WireError(WireErrorCode.InvalidParams, message, data);
@@ -230,6 +231,15 @@ export class Repos {
     } catch (error) {
       throw gitFailed(`could not read ${path} at ${commit} in repo ${repoName}`, error, { repo: repoName, path });
     }
+  }
+
+  /** The regular files directly under dir at a commit of the host clone, as text, each at most 256 KiB (readTreeFiles). */
+  async listFiles(repoName: string, commit: string, dir: string): Promise<{ path: string; text: string }[]> {
+    this.get(repoName);
+    const repo = git(this.cloneDir(repoName));
+    const resolved = await resolveCommit(repo, commit);
+    if (!resolved) throw new WireError(WireErrorCode.RefNotFound, `repo ${repoName} has no commit ${commit}`, { repo: repoName, ref: commit });
+    return readTreeFiles(repo, repoName, resolved, dir, MAX_LISTED_FILE_BYTES);
   }
 
   /** Brings an agent's branch, as its worktree has it now, into the host clone (forced: the agent owns that branch). */

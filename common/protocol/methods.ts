@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { agentMethods } from './agentMethods';
 import { governanceMethods } from './governanceMethods';
+import { runMethods } from './runMethods';
 import { notification, request } from './define';
 import { Labels, ScreenSnapshot, SessionId, SessionInfo, Signal, StreamId, TerminalSize } from './session';
 
@@ -232,6 +233,7 @@ export const hostProtocol = {
   }),
   ...agentMethods,
   ...governanceMethods,
+  ...runMethods,
 } as const;
 
 export type HostProtocol = typeof hostProtocol;

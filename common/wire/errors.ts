@@ -33,6 +33,15 @@ export const WireErrorCode = {
   PolicyInvalid: 1400,
   ApprovalNotFound: 1410,
   SandboxUnavailable: 1411,
+  /** A runbook that does not parse or validate (data: file, line, key of each problem), or bad run parameters. */
+  RunbookInvalid: 1500,
+  RunbookNotFound: 1501,
+  RunNotFound: 1510,
+  /** What was asked does not fit the run's state (approve a plan of a running run, start steps of a cancelled one). */
+  RunState: 1511,
+  /** A submitted or edited plan that breaks the rules (unknown role, cycle, dangling or duplicate id). */
+  PlanInvalid: 1512,
+  InboxItemNotFound: 1520,
 } as const;
 export type WireErrorCode = (typeof WireErrorCode)[keyof typeof WireErrorCode];
 

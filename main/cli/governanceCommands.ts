@@ -4,7 +4,7 @@ import type { EffectivePolicy } from '../../common/protocol/policy';
 import type { Lane } from '../fleet/lane';
 import { FleetError } from '../ssh/errors';
 import { fromEachHost, reportFailures } from './eachHost';
-import { parseSessionRef, print, printJson, table, UsageError, type CliContext } from './context';
+import { print, printJson, table, UsageError, type CliContext } from './context';
 import { formatPolicy } from './policyText';
 
 /** The host's lane, once it is known to enforce policy (an older agent-host needs `host upgrade` first). */
@@ -52,20 +52,6 @@ export async function approvalList(ctx: CliContext, argv: string[]): Promise<voi
   else print(table(['APPROVAL', 'AGENT', 'STATUS', 'WAITED', 'COMMAND', 'RULE'], rows.map((row) => approvalRow(row.host, row.approval))));
   reportFailures(ctx, argv, failures);
 }
-
-async function decide(ctx: CliContext, argv: string[], approve: boolean): Promise<void> {
-  const verb = approve ? 'approve' : 'reject';
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { reason: { type: 'string' } } });
-  if (positionals.length !== 1) throw new UsageError(`usage: flightdeck ${verb} HOST/ITEM [--reason TEXT]`);
-  const { host, session: id } = parseSessionRef(positionals[0]);
-  const lane = await governanceLane(ctx, host);
-  const { approval } = await lane.peer.request('approval.decide', { id, approve, reason: values.reason });
-  if (ctx.json) printJson({ host, approval });
-  else print(`${host}/${approval.id}: ${approval.status} (${approval.agent}: ${approval.command})`);
-}
-
-export const approve = (ctx: CliContext, argv: string[]): Promise<void> => decide(ctx, argv, true);
-export const reject = (ctx: CliContext, argv: string[]): Promise<void> => decide(ctx, argv, false);
 
 /** "30m", "2h", "7d" before now, or anything Date.parse reads (2026-11-30, 2026-11-30T12:00Z). */
 export function parseSince(text: string): number {

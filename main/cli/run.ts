@@ -6,10 +6,13 @@ import { UsageError, type CliContext } from './context';
 import { hostAdd, hostCheck, hostList, hostRemove, hostTrust, hostUpgrade } from './hostCommands';
 import { sessionOutput } from './output';
 import { auditVerify } from './auditCommands';
-import { approvalList, approve, auditList, policyCheck, policyShow, reject } from './governanceCommands';
+import { approvalList, auditList, policyCheck, policyShow } from './governanceCommands';
+import { answer, approve, inboxList, inboxShow, reject } from './inboxCommands';
+import { planEdit } from './planEditor';
 import { CliPrompter, type TrustPolicy } from './prompter';
 import { agentList, agentRemove, agentResume, agentSend, agentStart, agentStop, profileList } from './agentCommands';
 import { repoAdd, repoList, repoRemove } from './repoCommands';
+import { runbookList, runCancel, runList, runShow, runStart } from './runCommands';
 import { sessionKill, sessionList, sessionRemove, sessionSend, sessionStart } from './sessionCommands';
 import { USAGE } from './usage';
 import { versionText } from './version';
@@ -75,10 +78,18 @@ const COMMANDS: Record<string, Command> = {
   'agent resume': agentResume,
   'agent remove': agentRemove,
   'agent rm': agentRemove,
+  'runbook list': runbookList,
+  'runbook ls': runbookList,
+  'run start': runStart,
+  'run list': runList,
+  'run ls': runList,
+  'run show': runShow,
+  'run cancel': runCancel,
+  'plan edit': planEdit,
 };
 
-/** Commands of one word: `flightdeck attach HOST/SESSION`, `flightdeck approve HOST/ITEM`. */
-const SINGLE_WORD_COMMANDS: Record<string, Command> = { attach, approve, reject };
+/** Commands of one word: `flightdeck attach HOST/SESSION`, `flightdeck inbox`, `flightdeck approve HOST/ITEM`. */
+const SINGLE_WORD_COMMANDS: Record<string, Command> = { attach, inbox: inboxList, show: inboxShow, approve, reject, answer };
 
 /** After a host key was refused without a terminal: how to trust it on purpose. */
 function trustHint(prompter: CliPrompter | undefined): string | null {

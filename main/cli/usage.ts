@@ -35,8 +35,17 @@ usage:
   flightdeck policy show HOST [--repo NAME] [--json]   (the effective policy, each rule with its file and line)
   flightdeck policy check HOST --repo NAME [--ref REF]   (the repo's .flightdeck/policy.yaml may only narrow the host's)
   flightdeck approval list [HOST...] [--json]   (commands held by commands.ask, waiting for a person)
-  flightdeck approve HOST/ITEM [--reason TEXT]
-  flightdeck reject HOST/ITEM [--reason TEXT]
+  flightdeck runbook list HOST [--repo NAME] [--json]   (built-in runbooks and the repo's own; broken files as file:line)
+  flightdeck run start HOST --runbook NAME --repo NAME [--param K=V]... [--base REF] [--json]   (prints HOST/RUN)
+  flightdeck run list [HOST...] [--json]
+  flightdeck run show HOST/RUN [--prompts] [--json]   (--prompts: the exact prompt each agent got, in full)
+  flightdeck run cancel HOST/RUN   (its agents stop; branches and worktrees stay)
+  flightdeck plan edit HOST/RUN [--file plan.json] [--note TEXT]   (without --file: the newest version in $VISUAL/$EDITOR)
+  flightdeck inbox [HOST...] [--json]   (plans, checkpoints, questions, escalations, approvals waiting on you; oldest first)
+  flightdeck show HOST/ITEM [--json]   (an inbox item with what is needed to decide it; a plan with its changes)
+  flightdeck approve HOST/ITEM [--note TEXT]
+  flightdeck reject HOST/ITEM --feedback TEXT   (the feedback goes back to the agent or the planner)
+  flightdeck answer HOST/ITEM TEXT
   flightdeck --version
 
 Unknown host keys: asked interactively (y/N with the SHA256 fingerprint). Without a terminal nothing is trusted

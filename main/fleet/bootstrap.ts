@@ -2,7 +2,7 @@ import { basename, dirname } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Client } from 'ssh2';
 import { FleetError } from '../ssh/errors';
-import { BRIDGE_FILE, packedFor, readTarball, type AgentHostBundle, type PackedTarball } from './bundle';
+import { BRIDGE_FILE, RUNBOOKS_DIR, packedFor, readTarball, type AgentHostBundle, type PackedTarball } from './bundle';
 import { execCollect, shellQuote } from './remoteExec';
 
 export const MIN_REMOTE_NODE_MAJOR = 20;
@@ -201,11 +201,14 @@ async function installUpload(client: Client, bundle: AgentHostBundle, layout: Re
       `tar -xzf "$T/upload.tar.gz" -C ${staged} --strip-components=1; ${finish}`;
   } else {
     // Sent in the order bundle.sha256 hashes them, so the whole stream's hash is the build's.
-    const files = [readFileSync(bundle.file), ...(bundle.bridgeFile ? [readFileSync(bundle.bridgeFile)] : [])];
-    stdin = Buffer.concat(files);
-    const pieces: [string, number][] = [[`${staged}/agent-host.mjs`, files[0]!.length]];
-    if (files[1]) pieces.push([`${staged}/${BRIDGE_FILE}`, files[1].length]);
-    script = `${prepare}; ${receive(pieces, bundle.sha256)}; ln -s ${shellQuote(upload.nodeModules)} ${staged}/node_modules; ${finish}`;
+    const files: [string, Buffer][] = [
+      ['agent-host.mjs', readFileSync(bundle.file)],
+      ...(bundle.bridgeFile ? [[BRIDGE_FILE, readFileSync(bundle.bridgeFile)] as [string, Buffer]] : []),
+      ...bundle.runbookFiles.map((file): [string, Buffer] => [`${RUNBOOKS_DIR}/${basename(file)}`, readFileSync(file)]),
+    ];
+    stdin = Buffer.concat(files.map(([, bytes]) => bytes));
+    const pieces = files.map(([name, bytes]): [string, number] => [`${staged}/${shellQuote(name)}`, bytes.length]);
+    script = `${prepare}; mkdir ${staged}/${RUNBOOKS_DIR}; ${receive(pieces, bundle.sha256)}; ln -s ${shellQuote(upload.nodeModules)} ${staged}/node_modules; ${finish}`;
   }
   const result = await execCollect(client, script, stdin);
   if (result.code !== 0) {

@@ -12,7 +12,9 @@ export interface AgentHostBundle {
   /** out/agent-host/bridge.mjs, the bridge-only entry (starts in a fraction of the daemon bundle's time); null in old builds. */
   bridgeFile: string | null;
   version: string;
-  /** Of agent-host.mjs and bridge.mjs together: names this exact build. */
+  /** The built-in runbooks beside the bundle (runbooks/*.md, by name): data the daemon reads, shipped with it. */
+  runbookFiles: string[];
+  /** Of agent-host.mjs, bridge.mjs and the runbooks, in that order: names this exact build. */
   sha256: string;
   /**
    * Air-gapped tarballs of this version (bundle + native addons in one upload): the ones `npm run build` packs beside
@@ -26,6 +28,8 @@ export interface AgentHostBundle {
 const BUNDLE_RELATIVE = join('agent-host', 'agent-host.mjs');
 /** Beside agent-host.mjs wherever it is installed (scripts/build-agent-host.mjs BRIDGE_FILE). */
 export const BRIDGE_FILE = 'bridge.mjs';
+/** Beside agent-host.mjs: the built-in runbooks (scripts/build-agent-host.mjs copies runbooks/ there). */
+export const RUNBOOKS_DIR = 'runbooks';
 /** Beside agent-host.mjs in every build: `{ "version": "…" }` (scripts/build-agent-host.mjs VERSION_FILE). */
 const VERSION_FILE = 'version.json';
 
@@ -85,9 +89,17 @@ export function locateBundle(env: NodeJS.ProcessEnv = process.env): AgentHostBun
   const version = bundleVersion(file);
   const bridgeCandidate = join(dirname(file), BRIDGE_FILE);
   const bridgeFile = existsSync(bridgeCandidate) ? bridgeCandidate : null;
-  // The install marker names both files: a rebuilt bridge alone must be uploaded again too.
+  const runbooksDir = join(dirname(file), RUNBOOKS_DIR);
+  const runbookFiles = existsSync(runbooksDir)
+    ? readdirSync(runbooksDir)
+        .filter((name) => name.endsWith('.md'))
+        .sort()
+        .map((name) => join(runbooksDir, name))
+    : [];
+  // The install marker names every file: a rebuilt bridge or an edited runbook alone must be uploaded again too.
   const hash = createHash('sha256').update(readFileSync(file));
   if (bridgeFile) hash.update(readFileSync(bridgeFile));
+  for (const runbook of runbookFiles) hash.update(readFileSync(runbook));
   const outDir = dirname(dirname(file));
   const packed = existsSync(outDir)
     ? readdirSync(outDir).filter((name) => name.startsWith(`agent-host-${version}-linux-`) && name.endsWith('.tar.gz'))
@@ -95,6 +107,7 @@ export function locateBundle(env: NodeJS.ProcessEnv = process.env): AgentHostBun
   cached = {
     file,
     bridgeFile,
+    runbookFiles,
     version,
     sha256: hash.digest('hex'),
     tarballs: env.FLIGHTDECK_AGENT_HOST_TARBALL ? [resolve(env.FLIGHTDECK_AGENT_HOST_TARBALL)] : packed.sort().map((name) => join(outDir, name)),

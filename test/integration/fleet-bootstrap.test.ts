@@ -52,7 +52,7 @@ function bundleWith(overrides: Partial<AgentHostBundle>): AgentHostBundle {
   const bridgeFile = join(BUILT, 'bridge.mjs');
   const sha256 = createHash('sha256').update(readFileSync(file)).update(readFileSync(bridgeFile)).digest('hex');
   const { version } = JSON.parse(readFileSync(join(BUILT, 'version.json'), 'utf8')) as { version: string };
-  return { file, bridgeFile, version, sha256, tarballs: [], remoteNodeModules: null, ...overrides };
+  return { file, bridgeFile, runbookFiles: [], version, sha256, tarballs: [], remoteNodeModules: null, ...overrides };
 }
 
 describe('bootstrap from the air-gapped tarball', { timeout: 180_000 }, () => {

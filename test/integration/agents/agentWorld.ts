@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { AgentInfo } from '../../../common/protocol/agents';
 import type { ApprovalInfo } from '../../../common/protocol/governance';
+import type { InboxItem, RunInfo } from '../../../common/protocol/runs';
 import { FAKE_API_KEY, type FakeAnthropic } from '../../harness/fake-anthropic';
 import * as pty from 'node-pty';
 import { CLI_BUNDLE, type FleetWorld } from '../fleet/env';
@@ -147,4 +148,26 @@ export async function attachUntil(world: FleetWorld, ref: string, shown: string)
       // Detached and gone already.
     }
   }
+}
+
+/** Resolves with the first inbox item `done` accepts: from inbox.list, else the next inbox.event that adds one. */
+export function waitForInbox(hostDir: string, done: (item: InboxItem) => boolean, timeoutMs = 60_000): Promise<InboxItem> {
+  return untilOnBridge<InboxItem>(hostDir, 'an inbox item', timeoutMs, (peer, found, fail) => {
+    const check = (item: InboxItem): void => {
+      if (done(item)) found(item);
+    };
+    peer.request('inbox.list', {}).then(({ items }) => items.forEach(check), fail);
+    return peer.onNotification('inbox.event', ({ type, item }) => type === 'added' && check(item));
+  });
+}
+
+/** Resolves with the run once `done` accepts it: from run.list, else on each run.event. */
+export function waitForRun(hostDir: string, id: string, done: (run: RunInfo) => boolean, timeoutMs = 60_000): Promise<RunInfo> {
+  return untilOnBridge<RunInfo>(hostDir, `run ${id} getting there`, timeoutMs, (peer, found, fail) => {
+    const check = (run: RunInfo): void => {
+      if (run.id === id && done(run)) found(run);
+    };
+    peer.request('run.list', {}).then(({ runs }) => runs.forEach(check), fail);
+    return peer.onNotification('run.event', ({ run }) => check(run));
+  });
 }

@@ -14,6 +14,7 @@ import { Governance } from '../governance/governance';
 import { AgentManager } from '../agents/agentManager';
 import { Inbox } from '../orchestration/inbox';
 import { Orchestrator } from '../orchestration/orchestrator';
+import { stepGit } from '../orchestration/stepGit';
 import { Repos } from '../repos/repos';
 import { builtInRunbooksDir } from '../runbooks/builtInDir';
 import { RunbookLibrary, runbookFilesOf } from '../runbooks/runbookLibrary';
@@ -109,6 +110,7 @@ export class Daemon implements HostContext {
       db,
       agents: this.agents,
       repos: this.repos,
+      git: stepGit(this.repos, this.governance),
       audit: this.audit,
       runbooks: this.runbooks,
       log: (message) => this.log(message),

@@ -23,6 +23,8 @@ export function registerRunHandlers(
   peer.handle('run.list', () => guarded(() => ({ runs: host.orchestrator.list() })));
   peer.handle('run.show', ({ run }) => guarded(() => host.orchestrator.show(run)));
   peer.handle('run.cancel', ({ run }) => guarded(async () => ({ run: await host.orchestrator.cancel(run, actor()) })));
+  peer.handle('run.pause', ({ run }) => guarded(() => ({ run: host.orchestrator.pause(run, actor()) })));
+  peer.handle('run.resume', ({ run }) => guarded(async () => ({ run: await host.orchestrator.resume(run, actor()) })));
   peer.handle('plan.edit', ({ run, plan, note }) => guarded(() => ({ version: host.orchestrator.editPlan(run, plan, note ?? null, actor()) })));
   peer.handle('inbox.list', () => guarded(() => ({ items: host.inbox.list() })));
   peer.handle('inbox.show', ({ item }) => guarded(() => host.inbox.show(item)));

@@ -81,12 +81,26 @@ export class Inbox {
         const place = orchestrator.runOf(approval.agent);
         return { id: approval.id, kind: 'approval', run: place?.run ?? null, step: place?.step ?? null, agent: approval.agent, summary: approval.command, since: approval.requestedAt };
       });
-    return [...orchestrator.planItems(), ...questions, ...held].sort((a, b) => a.since - b.since);
+    const raised = orchestrator.items.open().map(
+      (item): InboxItem => ({
+        id: item.id,
+        kind: item.kind,
+        run: item.run,
+        step: item.step,
+        agent: item.agent,
+        summary: item.summary,
+        ...(item.options.length > 0 ? { options: item.options } : {}),
+        since: item.createdAt,
+      }),
+    );
+    return [...orchestrator.planItems(), ...raised, ...questions, ...held].sort((a, b) => a.since - b.since);
   }
 
   show(id: string): { item: InboxItem; detail: InboxDetail } {
     const item = this.get(id);
     if (item.kind === 'approval') return { item, detail: { kind: 'approval', approval: this.deps.approvals.list().find((approval) => approval.id === id)! } };
+    const raised = this.deps.orchestrator.items.find(id);
+    if (raised) return { item, detail: { kind: 'question', request: raised.kind === 'checkpoint' ? 'checkpoint' : 'escalate', input: raised.detail } };
     const plan = parsePlanItemId(id);
     if (plan) {
       const { run, plans } = this.deps.orchestrator.show(plan.run);
@@ -105,6 +119,11 @@ export class Inbox {
     if (item.kind === 'approval') {
       if (decision === 'answer') throw new WireError(WireErrorCode.InvalidParams, 'an approval is approved or rejected, not answered');
       this.deps.approvals.decide(id, decision === 'approve', by.actor, text ?? null, by.data);
+      return item;
+    }
+    const raised = this.deps.orchestrator.items.find(id);
+    if (raised) {
+      await this.deps.orchestrator.coordinator.decide(raised, decision, text, by);
       return item;
     }
     const plan = parsePlanItemId(id);

@@ -16,17 +16,22 @@ import type { RunbookLibrary } from '../runbooks/runbookLibrary';
 import { resolveParams } from '../runbooks/runbookParams';
 import type { Actor } from '../sessions/sessionManager';
 import { planHash } from './planHash';
-import { plannerPrompt } from './plannerPrompt';
+import { plannerPrompt } from './prompts';
+import { Coordinator, HOST_ACTOR } from './coordinator';
+import { RunItems } from './runItems';
 import { RunStore, type RunRecord } from './runStore';
+import type { StepGit } from './stepGit';
 
 export interface OrchestratorDeps {
   db: ConstructorParameters<typeof RunStore>[0];
   agents: AgentManager;
   repos: Repos;
+  git: StepGit;
   audit: AuditLog;
   runbooks: RunbookLibrary;
   log: (message: string) => void;
   onListenerError?: ListenerErrorHandler;
+  hostStepLimit?: number;
 }
 
 /** A planner's own tools that write; with its read-only worktree they make planning read-only whatever the agent. */
@@ -34,8 +39,6 @@ const PLANNER_READ_ONLY = policyLayerFromObject(
   { tools: { deny: ['write_file', 'edit_file', 'Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'apply_patch'] } },
   'read-only planner',
 );
-
-const HOST_ACTOR: Actor = { actor: 'host', data: {} };
 
 /** Only what awaits a person moves a run forward; these states are over. */
 const FINISHED = new Set(['done', 'failed', 'cancelled']);
@@ -47,6 +50,8 @@ const FINISHED = new Set(['done', 'failed', 'cancelled']);
  */
 export class Orchestrator {
   readonly runEvents: Emitter<RunInfo>;
+  readonly items: RunItems;
+  readonly coordinator: Coordinator;
   private readonly store: RunStore;
   /** A planner blocked in submit_plan, by run: answered when a person decides its plan. */
   private readonly waitingPlanners = new Map<string, (answer: AskAnswer) => void>();
@@ -54,7 +59,21 @@ export class Orchestrator {
 
   constructor(private readonly deps: OrchestratorDeps) {
     this.store = new RunStore(deps.db);
+    this.items = new RunItems(deps.db);
     this.runEvents = new Emitter({ name: 'run events', onListenerError: deps.onListenerError });
+    this.coordinator = new Coordinator({
+      store: this.store,
+      items: this.items,
+      agents: deps.agents,
+      git: deps.git,
+      audit: deps.audit,
+      runbookOf: (run) => this.runbookOf(run),
+      planOf: (run) => this.approvedPlan(run),
+      changed: (run) => void this.changed(run),
+      cancel: async (run, by) => void (await this.cancel(run, by)),
+      log: deps.log,
+      hostStepLimit: deps.hostStepLimit,
+    });
     deps.agents.bindRuns((agent) => this.bindingFor(agent));
     deps.agents.events.on(({ type, agent }) => {
       if (type === 'changed') this.agentChanged(agent);
@@ -84,7 +103,7 @@ export class Orchestrator {
       state: 'planning',
       reason: null,
       baseCommit,
-      integrationBranch: `flightdeck/run/${id}`,
+      integrationBranch: `flightdeck-run/${id}`,
       planner: `${id}-planner`,
       startedBy: by.actor,
       createdAt: now,
@@ -159,9 +178,12 @@ export class Orchestrator {
     this.waitingPlanners.delete(id);
     if (approve) {
       this.store.update(id, { state: 'running', reason: null });
-      for (const { step } of this.stepsOf(pending.plan)) this.store.setStep(id, { step: step.id, state: 'pending', agent: null, branch: null });
+      for (const { step } of this.stepsOf(pending.plan)) {
+        this.store.setStep(id, { step: step.id, state: 'pending', agent: null, branch: null, baseCommit: null, summary: null, restarts: 0 });
+      }
       waiting?.({ answer: `The plan (v${pending.version}) is approved${text ? `: ${text}` : ''}. Your work is done: stop now.`, by: by.actor });
       this.stopPlanner(run);
+      await this.coordinator.begin(run).catch((error: unknown) => this.fail(id, `the integration branch could not be made: ${error instanceof Error ? error.message : String(error)}`));
     } else {
       this.store.update(id, { state: 'planning', reason: null });
       const answer = `${by.actor} asked for changes to plan v${pending.version}:\n${text}\nRevise the plan and call submit_plan again.`;
@@ -182,6 +204,26 @@ export class Orchestrator {
     this.waitingPlanners.delete(id);
     waiting?.({ answer: 'The run was cancelled: stop now.', by: by.actor });
     this.stopPlanner(run);
+    this.coordinator.cancel(id, by);
+    return this.changed(id);
+  }
+
+  /** Pause: the step agents stop where they are (resumable) and nothing new starts until resume. */
+  pause(id: string, by: Actor): RunInfo {
+    const run = this.store.get(id);
+    if (run.state !== 'running') throw new WireError(WireErrorCode.RunState, `run ${id} is ${run.state}: only a running run pauses`, { run: id, state: run.state });
+    this.deps.audit.append({ actor: by.actor, action: 'run.pause', target: `run:${id}`, outcome: 'ok', data: by.data });
+    this.store.update(id, { state: 'paused', reason: `paused by ${by.actor}` });
+    this.coordinator.pause(id);
+    return this.changed(id);
+  }
+
+  async resume(id: string, by: Actor): Promise<RunInfo> {
+    const run = this.store.get(id);
+    if (run.state !== 'paused') throw new WireError(WireErrorCode.RunState, `run ${id} is ${run.state}, not paused`, { run: id, state: run.state });
+    this.deps.audit.append({ actor: by.actor, action: 'run.resume', target: `run:${id}`, outcome: 'ok', data: by.data });
+    const resumed = this.store.update(id, { state: 'running', reason: null });
+    await this.coordinator.unpause(resumed, by);
     return this.changed(id);
   }
 
@@ -210,13 +252,19 @@ export class Orchestrator {
 
   /** The run (and step) an agent works for, if any. */
   runOf(agent: string): { run: string; step: string | null } | undefined {
+    const step = this.store.stepOfAgent(agent);
+    if (step) return step;
     const run = this.store.list().find((candidate) => candidate.planner === agent);
     return run ? { run: run.id, step: null } : undefined;
   }
 
-  /** After a daemon restart: a planner that died with the previous daemon while planning is resumed. */
+  /**
+   * After a daemon restart: a planner that died with the previous daemon while planning is resumed; running runs'
+   * steps are restarted, escalated or finished (Coordinator.restore).
+   */
   async restore(): Promise<void> {
     for (const run of this.store.list()) {
+      if (run.state === 'running') await this.coordinator.restore(run);
       if (run.state !== 'planning' || !run.planner) continue;
       const planner = this.deps.agents.find(run.planner);
       if (planner?.status !== 'interrupted') continue;
@@ -230,6 +278,11 @@ export class Orchestrator {
   }
 
   private bindingFor(agent: string): AgentBinding | undefined {
+    const step = this.coordinator.bindingFor(agent);
+    if (step) {
+      const place = this.store.stepOfAgent(agent)!;
+      return { policyLayers: this.rolePolicy(this.runbookOf(this.store.get(place.run)), step.role), readOnly: false, ask: step.ask };
+    }
     const run = this.store.list().find((candidate) => candidate.planner === agent);
     if (!run) return undefined;
     return {
@@ -293,6 +346,12 @@ export class Orchestrator {
     this.changed(id);
   }
 
+  private approvedPlan(id: string): Plan {
+    const approved = this.store.plans(id).find((plan) => plan.status === 'approved');
+    if (!approved) throw new WireError(WireErrorCode.RunState, `run ${id} has no approved plan`, { run: id });
+    return approved.plan;
+  }
+
   private runbookOf(run: RunRecord): Runbook {
     let runbook = this.runbookCache.get(run.id);
     if (!runbook) {
@@ -334,7 +393,13 @@ export class Orchestrator {
         })
       : [];
     const { runbookText: _text, ...info } = run;
-    return { ...info, planVersion: plans.at(-1)?.version ?? null, approvedVersion: approved?.version ?? null, steps };
+    // Blocked is running with a person's decision in the way: an open escalation, of the coordinator or an agent.
+    const escalated =
+      steps.some((step) => step.state === 'blocked') ||
+      this.items.open(run.id).some((item) => item.kind === 'escalation') ||
+      steps.some((step) => step.agent !== null && this.deps.agents.find(step.agent)?.question?.kind === 'escalate');
+    const state = run.state === 'running' && escalated ? 'blocked' : run.state;
+    return { ...info, state, planVersion: plans.at(-1)?.version ?? null, approvedVersion: approved?.version ?? null, steps };
   }
 
   private changed(id: string): RunInfo {

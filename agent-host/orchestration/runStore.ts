@@ -40,6 +40,12 @@ CREATE TABLE IF NOT EXISTS run_steps (
   state TEXT NOT NULL,
   agent TEXT,
   branch TEXT,
+  -- The integration branch's head the step's agent started from: its diff is against this.
+  base_commit TEXT,
+  -- What the step did, for the steps downstream (its last checkpoint's summary, or its last progress report).
+  summary TEXT,
+  -- Restarts after crashes (on_agent_crash: restart restarts once, then escalates).
+  restarts INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (run, step)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS run_prompts (
@@ -91,6 +97,19 @@ export interface StepRecord {
   state: StepState;
   agent: string | null;
   branch: string | null;
+  baseCommit: string | null;
+  summary: string | null;
+  restarts: number;
+}
+
+interface StepRow {
+  step: string;
+  state: string;
+  agent: string | null;
+  branch: string | null;
+  base_commit: string | null;
+  summary: string | null;
+  restarts: number;
 }
 
 const Params = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
@@ -171,17 +190,43 @@ export class RunStore {
   }
 
   steps(run: string): StepRecord[] {
-    const rows = this.db.prepare('SELECT step, state, agent, branch FROM run_steps WHERE run = ?').all(run) as StepRecord[];
-    return rows.map((row) => ({ ...row, state: StepState.parse(row.state) }));
+    const rows = this.db.prepare('SELECT * FROM run_steps WHERE run = ?').all(run) as StepRow[];
+    return rows.map((row) => ({
+      step: row.step,
+      state: StepState.parse(row.state),
+      agent: row.agent,
+      branch: row.branch,
+      baseCommit: row.base_commit,
+      summary: row.summary,
+      restarts: row.restarts,
+    }));
+  }
+
+  step(run: string, step: string): StepRecord {
+    const found = this.steps(run).find((candidate) => candidate.step === step);
+    if (!found) throw new WireError(WireErrorCode.InvalidParams, `run ${run} has no step ${step}`, { run, step });
+    return found;
   }
 
   setStep(run: string, step: StepRecord): void {
     this.db
       .prepare(
-        `INSERT INTO run_steps (run, step, state, agent, branch) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (run, step) DO UPDATE SET state = excluded.state, agent = excluded.agent, branch = excluded.branch`,
+        `INSERT INTO run_steps (run, step, state, agent, branch, base_commit, summary, restarts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run, step) DO UPDATE SET state = excluded.state, agent = excluded.agent, branch = excluded.branch,
+           base_commit = excluded.base_commit, summary = excluded.summary, restarts = excluded.restarts`,
       )
-      .run(run, step.step, step.state, step.agent, step.branch);
+      .run(run, step.step, step.state, step.agent, step.branch, step.baseCommit, step.summary, step.restarts);
+  }
+
+  updateStep(run: string, step: string, change: Partial<Omit<StepRecord, 'step'>>): StepRecord {
+    const updated = { ...this.step(run, step), ...change };
+    this.setStep(run, updated);
+    return updated;
+  }
+
+  /** The run a step agent works for. */
+  stepOfAgent(agent: string): { run: string; step: string } | undefined {
+    return this.db.prepare('SELECT run, step FROM run_steps WHERE agent = ?').get(agent) as { run: string; step: string } | undefined;
   }
 
   prompts(run: string): RunPrompt[] {

@@ -51,6 +51,18 @@ export const runMethods = {
     params: z.object({ run: RunId }),
     result: z.object({ run: RunInfo }),
   }),
+  'run.pause': request({
+    direction: 'client-to-host',
+    summary: 'Pause a running run: its step agents stop where they are (resumable) and no step starts until run.resume.',
+    params: z.object({ run: RunId }),
+    result: z.object({ run: RunInfo }),
+  }),
+  'run.resume': request({
+    direction: 'client-to-host',
+    summary: 'Resume a paused run: its step agents go on and the coordinator starts what may start.',
+    params: z.object({ run: RunId }),
+    result: z.object({ run: RunInfo }),
+  }),
   'plan.edit': request({
     direction: 'client-to-host',
     summary: 'A person edits the plan awaiting approval: a new version (validated like a submission), still to approve.',

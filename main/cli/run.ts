@@ -12,7 +12,7 @@ import { planEdit } from './planEditor';
 import { CliPrompter, type TrustPolicy } from './prompter';
 import { agentList, agentRemove, agentResume, agentSend, agentStart, agentStop, profileList } from './agentCommands';
 import { repoAdd, repoList, repoRemove } from './repoCommands';
-import { runbookList, runCancel, runList, runShow, runStart } from './runCommands';
+import { runbookList, runCancel, runList, runPause, runResume, runShow, runStart } from './runCommands';
 import { sessionKill, sessionList, sessionRemove, sessionSend, sessionStart } from './sessionCommands';
 import { USAGE } from './usage';
 import { versionText } from './version';
@@ -85,6 +85,8 @@ const COMMANDS: Record<string, Command> = {
   'run ls': runList,
   'run show': runShow,
   'run cancel': runCancel,
+  'run pause': runPause,
+  'run resume': runResume,
   'plan edit': planEdit,
 };
 

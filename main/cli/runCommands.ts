@@ -118,11 +118,24 @@ export async function runShow(ctx: CliContext, argv: string[]): Promise<void> {
   print(sections.join('\n\n'));
 }
 
-/** `run cancel HOST/RUN`: its agents stop and its inbox items go; branches and worktrees stay for inspection. */
-export async function runCancel(ctx: CliContext, argv: string[]): Promise<void> {
-  if (argv.length !== 1) throw new UsageError('usage: flightdeck run cancel HOST/RUN');
-  const { host, id } = parseRef(argv[0], 'RUN');
-  const { run } = await (await runLane(ctx, host)).peer.request('run.cancel', { run: id });
-  if (ctx.json) printJson({ host, run });
-  else print(`${host}/${run.id}: ${run.state} (its branches and worktrees stay for inspection)`);
+const RUN_CHANGES = {
+  cancel: { method: 'run.cancel', after: ' (its branches and worktrees stay for inspection)' },
+  pause: { method: 'run.pause', after: ' (its step agents stopped where they were; run resume goes on)' },
+  resume: { method: 'run.resume', after: '' },
+} as const;
+
+/** `run cancel|pause|resume HOST/RUN`: what the run does next, decided on its host. */
+function runChange(verb: keyof typeof RUN_CHANGES) {
+  return async (ctx: CliContext, argv: string[]): Promise<void> => {
+    if (argv.length !== 1) throw new UsageError(`usage: flightdeck run ${verb} HOST/RUN`);
+    const { host, id } = parseRef(argv[0], 'RUN');
+    const { method, after } = RUN_CHANGES[verb];
+    const { run } = await (await runLane(ctx, host)).peer.request(method, { run: id });
+    if (ctx.json) printJson({ host, run });
+    else print(`${host}/${run.id}: ${run.state}${after}`);
+  };
 }
+
+export const runCancel = runChange('cancel');
+export const runPause = runChange('pause');
+export const runResume = runChange('resume');

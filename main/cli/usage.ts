@@ -40,6 +40,8 @@ usage:
   flightdeck run list [HOST...] [--json]
   flightdeck run show HOST/RUN [--prompts] [--json]   (--prompts: the exact prompt each agent got, in full)
   flightdeck run cancel HOST/RUN   (its agents stop; branches and worktrees stay)
+  flightdeck run pause HOST/RUN    (step agents stop where they are; nothing new starts)
+  flightdeck run resume HOST/RUN
   flightdeck plan edit HOST/RUN [--file plan.json] [--note TEXT]   (without --file: the newest version in $VISUAL/$EDITOR)
   flightdeck inbox [HOST...] [--json]   (plans, checkpoints, questions, escalations, approvals waiting on you; oldest first)
   flightdeck show HOST/ITEM [--json]   (an inbox item with what is needed to decide it; a plan with its changes)

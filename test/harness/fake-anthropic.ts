@@ -56,7 +56,11 @@ export interface MessagesRequestBody {
 }
 
 /** A turn is a fixed response or error, or a function of the request (e.g. to answer a tool result). */
-export type ScriptedTurn = ScriptedResponse | ScriptedError | ((request: RecordedRequest) => ScriptedResponse | ScriptedError);
+/** A function turn may answer later (a promise): the request waits, as a slow model would make it. */
+export type ScriptedTurn =
+  | ScriptedResponse
+  | ScriptedError
+  | ((request: RecordedRequest) => ScriptedResponse | ScriptedError | Promise<ScriptedResponse | ScriptedError>);
 
 export interface FakeAnthropicOptions {
   apiKey?: string;
@@ -148,7 +152,7 @@ export async function fakeAnthropic(script: ScriptedTurn[], options: FakeAnthrop
       // Not retryable: an exhausted script is a test bug, and retries would only hide it.
       return fail(500, 'api_error', `fake-anthropic: script exhausted after ${script.length} turns`, { 'x-should-retry': 'false' });
     }
-    const turn = typeof next === 'function' ? next(request) : next;
+    const turn = typeof next === 'function' ? await next(request) : next;
 
     if ('error' in turn) {
       const { status, type, retryAfter, midStream } = turn.error;

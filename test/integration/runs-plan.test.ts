@@ -10,6 +10,7 @@ import type { Plan } from '../../common/protocol/plan';
 import type { PlanVersionInfo, RunInfo, RunPrompt } from '../../common/protocol/runs';
 import { fakeAnthropic, type FakeAnthropic, type RecordedRequest, type ScriptedResponse } from '../harness/fake-anthropic';
 import { makeRepo, type TestRepo } from '../harness/repo';
+import { routedTurns } from './agents/routedModel';
 import { addAgentHost, readAudit, resultText, toolResults, waitForAgent, waitForInbox, waitForRun } from './agents/agentWorld';
 import { withVm } from './fleet/env';
 
@@ -62,7 +63,9 @@ describe('runs: a runbook, its planner and the plan as a reviewed gate', () => {
 
   it('plans read-only, sends bad plans back, takes feedback and edits, and approves only the version reviewed', async () => {
     const seen: Record<string, RecordedRequest> = {};
-    model = await fakeAnthropic([
+    // The step agents the approval starts are still busy when the run is paused.
+    const busy: ScriptedResponse = { content: [{ type: 'text', text: 'Reading the code. '.repeat(300) }], eventDelayMs: 50 };
+    model = await fakeAnthropic(routedTurns({ flag: [busy], docs: [busy], planner: [
       call('run_command', { command: 'touch planner-was-here; echo rc=$?' }),
       (request) => ((seen.touch = request), call('write_file', { path: 'notes.md', content: 'x' })),
       (request) => ((seen.write = request), call('submit_plan', plan({ phases: [{ ...plan().phases[0]!, steps: [{ ...plan().phases[0]!.steps[0]!, role: 'wizard', depends_on: ['nope'] }] }] }))),
@@ -70,7 +73,7 @@ describe('runs: a runbook, its planner and the plan as a reviewed gate', () => {
       (request) => ((seen.feedback = request), call('submit_plan', plan({ summary: 'Revised: docs first.' }))),
       // Stopped by the host right after the approval, the planner may not get to ask again.
       { content: [{ type: 'text', text: 'Planning done.' }] },
-    ]);
+    ] }));
     const hostDir = await addAgentHost(vm.world, model);
     const { world } = vm;
     expect((await world.cli(['repo', 'add', 'vm', 'app', repo.dir])).code).toBe(0);
@@ -134,14 +137,19 @@ describe('runs: a runbook, its planner and the plan as a reviewed gate', () => {
     expect(stale.stderr).toContain('v3');
     expect((await world.cli(['approve', `vm/pl-${id}-3`, '--note', 'ship it'])).code).toBe(0);
 
-    const running = await waitForRun(hostDir, id, (run) => run.state === 'running');
-    expect(running).toMatchObject({ planVersion: 3, approvedVersion: 3, integrationBranch: `flightdeck/run/${id}` });
+    // The approved edit is what the coordinator runs: docs first (flag waits for it), tests last.
+    const running = await waitForRun(hostDir, id, (run) => run.state === 'running' && run.steps.some((step) => step.state === 'running'));
+    expect(running).toMatchObject({ planVersion: 3, approvedVersion: 3, integrationBranch: `flightdeck-run/${id}` });
     expect(running.steps.map((step) => [step.id, step.state, step.dependsOn])).toEqual([
       ['flag', 'pending', ['docs']],
-      ['docs', 'pending', []],
+      ['docs', 'running', []],
       ['tests', 'pending', ['flag', 'docs']],
     ]);
     await waitForAgent(hostDir, `${id}-planner`, (agent) => agent.status === 'stopped' || agent.status === 'exited');
+    expect((await world.cli(['run', 'pause', ref])).code).toBe(0);
+    await waitForAgent(hostDir, `${id}-docs`, (agent) => agent.status === 'stopped');
+    const cancelled = await world.cli(['run', 'cancel', ref, '--json']);
+    expect(JSON.parse(cancelled.stdout).run.state).toBe('cancelled');
 
     const detail = await world.cli(['run', 'show', ref, '--json']);
     const { run, plans, prompts } = JSON.parse(detail.stdout) as { run: RunInfo; plans: PlanVersionInfo[]; prompts: RunPrompt[] };
@@ -153,7 +161,10 @@ describe('runs: a runbook, its planner and the plan as a reviewed gate', () => {
       [3, 'approved', 'person'],
     ]);
     expect(plans[0]!.feedback).toBe('Write the docs before the flag.');
-    expect(prompts).toHaveLength(1);
+    expect(prompts.map((prompt) => [prompt.role, prompt.step])).toEqual([
+      ['planner', null],
+      ['implementer', 'docs'],
+    ]);
     expect(prompts[0]!.prompt).toContain('a --verbose flag');
     expect(prompts[0]!.prompt).toContain('submit_plan');
     // The prompt recorded is the one the model got.
@@ -162,6 +173,7 @@ describe('runs: a runbook, its planner and the plan as a reviewed gate', () => {
     const audit = readAudit(hostDir);
     const decisions = audit.filter((row) => row.target === `run:${id}` && row.action.startsWith('plan.'));
     expect(decisions.map((row) => row.action)).toEqual(['plan.submit', 'plan.reject', 'plan.submit', 'plan.edit', 'plan.approve']);
+    expect(audit.filter((row) => row.target === `run:${id}` && row.action.startsWith('run.')).map((row) => row.action)).toEqual(['run.start', 'run.pause', 'run.cancel']);
     const approval = decisions.at(-1)!;
     expect(approval.actor).toBe(run.startedBy);
     expect(approval.data).toMatchObject({ version: 3, hash: plans[2]!.hash, note: 'ship it' });
@@ -171,7 +183,8 @@ describe('runs: a runbook, its planner and the plan as a reviewed gate', () => {
   it('survives kill -9 of the daemon while planning and while the plan awaits review; feedback reaches the resumed planner', async () => {
     const feedback = 'Name the risk for scripts that parse the output.';
     const lastUserText = (request: RecordedRequest) => JSON.stringify(request.body!.messages.at(-1));
-    model = await fakeAnthropic([
+    const busy: ScriptedResponse = { content: [{ type: 'text', text: 'Reading the code. '.repeat(300) }], eventDelayMs: 50 };
+    model = await fakeAnthropic(routedTurns({ flag: [busy], docs: [busy], planner: [
       // Streams slowly: the daemon dies while this turn is under way.
       { content: [{ type: 'text', text: 'Looking around the repository. '.repeat(40) }], eventDelayMs: 100 },
       call('submit_plan', plan()),
@@ -184,7 +197,7 @@ describe('runs: a runbook, its planner and the plan as a reviewed gate', () => {
         return call('submit_plan', plan({ analysis: { ...plan().analysis, risks: ['scripts parsing the output break'] } }));
       },
       { content: [{ type: 'text', text: 'Planning done.' }] },
-    ]);
+    ] }));
     const hostDir = await addAgentHost(vm.world, model);
     const { world } = vm;
     const killDaemon = () => process.kill(Number(readFileSync(join(hostDir, 'daemon.pid'), 'utf8')), 'SIGKILL');
@@ -215,5 +228,6 @@ describe('runs: a runbook, its planner and the plan as a reviewed gate', () => {
       ['host', 'ok'],
       [run.startedBy, 'ok'],
     ]);
+    expect((await world.cli(['run', 'cancel', `vm/${id}`])).code).toBe(0);
   }, 300_000);
 });

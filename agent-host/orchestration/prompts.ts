@@ -1,3 +1,4 @@
+import type { Plan } from '../../common/protocol/plan';
 import type { Runbook } from '../runbooks/parseRunbook';
 
 export type RunParams = Record<string, string | number | boolean>;
@@ -44,5 +45,53 @@ export function plannerPrompt(input: { run: string; runbook: Runbook; repo: stri
     'only on steps of its own or earlier phases, and never in a cycle.',
     'If the tool answers with problems, fix them and call submit_plan again. If the reviewer asks for changes, revise the plan and',
     'submit it again. Once it is approved, your work is done: stop.',
+  ].join('\n');
+}
+
+export interface StepPromptInput {
+  run: string;
+  runbook: Runbook;
+  plan: Plan;
+  phase: { id: string; title: string };
+  step: Plan['phases'][number]['steps'][number];
+  params: RunParams;
+  branch: string;
+  baseCommit: string;
+  /** The steps this one depends on, merged into its starting point, with what they did. */
+  upstream: { id: string; title: string; summary: string | null }[];
+}
+
+/** A step agent's task: its step, its role, the runbook's guidance, what upstream steps did, and how to finish. */
+export function stepPrompt(input: StepPromptInput): string {
+  const { runbook, step, params } = input;
+  const role = runbook.frontMatter.roles[step.role]!;
+  const learnings = runbook.info.learnings.trim();
+  return [
+    `You are the ${step.role} of step "${step.id}" (${step.title}) in run ${input.run}: runbook ${runbook.info.name} ${runbook.info.version},`,
+    `phase "${input.phase.title}". Your worktree is on branch ${input.branch}, started from the run's integration branch at ${input.baseCommit}.`,
+    '',
+    `## The plan: ${input.plan.title}`,
+    input.plan.summary,
+    '',
+    '## Your step',
+    step.description,
+    '',
+    '## Parameters',
+    paramLines(params),
+    '',
+    `## Your role (${step.role})`,
+    fillParams(role.instructions.trim(), params),
+    '',
+    '## Runbook guidance',
+    fillParams(guidance(runbook.body), params),
+    ...(learnings ? ['', '## Learnings from earlier runs', learnings] : []),
+    ...(input.upstream.length > 0
+      ? ['', '## Done before you (already in your starting point)', ...input.upstream.map((up) => `- ${up.id} (${up.title}): ${up.summary ?? 'no summary'}`)]
+      : []),
+    '',
+    '## Finishing',
+    'Commit your work on your branch with clear messages; uncommitted changes are not merged.',
+    ...(step.checkpoint ? ['When the step is done and tested, call checkpoint with a summary and the tests you ran, and wait for the review.'] : []),
+    'Then end your turn: the coordinator merges your branch into the integration branch. If you are blocked, call escalate.',
   ].join('\n');
 }

@@ -1,0 +1,553 @@
+import type { AgentInfo } from '../../common/protocol/agents';
+import type { Plan } from '../../common/protocol/plan';
+import { WireError, WireErrorCode } from '../../common/wire/errors';
+import type { AuditLog } from '../audit/auditLog';
+import type { AgentBinding, AskAnswer } from '../agents/agentBinding';
+import type { AgentManager } from '../agents/agentManager';
+import type { Runbook } from '../runbooks/parseRunbook';
+import type { Actor } from '../sessions/sessionManager';
+import { stepPrompt } from './prompts';
+import type { RunItem, RunItems } from './runItems';
+import type { RunRecord, RunStore, StepRecord } from './runStore';
+import type { StepGit } from './stepGit';
+
+export const HOST_ACTOR: Actor = { actor: 'host', data: {} };
+
+/** Steps of all runs on one host at once, whatever each runbook allows: agents share the VM's two cores and memory. */
+export const DEFAULT_HOST_STEP_LIMIT = 4;
+
+type Step = Plan['phases'][number]['steps'][number];
+type Phase = Plan['phases'][number];
+
+export interface CoordinatorDeps {
+  store: RunStore;
+  items: RunItems;
+  agents: AgentManager;
+  git: StepGit;
+  audit: AuditLog;
+  runbookOf(run: RunRecord): Runbook;
+  /** The approved plan of a run. */
+  planOf(run: string): Plan;
+  /** A run changed: tell clients. */
+  changed(run: string): void;
+  /** A person chose to cancel the run from an escalation. */
+  cancel(run: string, by: Actor): Promise<void>;
+  log(message: string): void;
+  hostStepLimit?: number;
+}
+
+/** An agent name for a step: `<run>-<step id as a name>`, unique in the run. */
+export function stepAgentName(run: string, step: string, index: number): string {
+  const slug = step
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 30)
+    .replace(/-+$/, '');
+  return `${run}-${slug || `s${index + 1}`}`;
+}
+
+/**
+ * The coordinator: deterministic code, not an LLM. It starts a step's agent only when every step it depends on is
+ * merged into the run's integration branch (and the phases before it are approved), up to the run's and the host's
+ * limits; merges each finished step's branch; raises the runbook's checkpoints; and turns anything unexpected (a
+ * conflict, an agent that ended on its own, work left uncommitted) into an escalation for a person — never a retry loop.
+ */
+export class Coordinator {
+  /** Agents the coordinator itself is stopping (a step finished, a pause): their end is no crash. */
+  private readonly stopping = new Set<string>();
+  /**
+   * Model calls an agent had made when it was last started or woken: an idle without a call since (a resumed agent
+   * is idle before it reads the message it was woken with) is no end of its step.
+   */
+  private readonly turnsAtWake = new Map<string, number>();
+  /** Agents blocked in checkpoint, by item: answered when a person decides. */
+  private readonly waiting = new Map<string, (answer: AskAnswer) => void>();
+  /** One scheduling pass at a time per run: starting an agent takes a while, and must not happen twice. */
+  private readonly passes = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: CoordinatorDeps) {
+    deps.agents.events.on(({ type, agent }) => {
+      if (type === 'changed') this.agentChanged(agent);
+    });
+  }
+
+  /** The plan was approved: the integration branch starts at the run's base, and the first steps start. */
+  async begin(run: RunRecord): Promise<void> {
+    await this.deps.git.createBranch(run.repo, run.integrationBranch, run.baseCommit);
+    this.schedule(run.id);
+  }
+
+  /** What a step's agent gets from its run: its role (for the role's policy) and its checkpoints routed here. */
+  bindingFor(agent: string): { role: string; ask: AgentBinding['ask'] } | undefined {
+    const place = this.deps.store.stepOfAgent(agent);
+    if (!place) return undefined;
+    return {
+      role: this.stepOf(place.run, place.step).role,
+      ask: (kind, input) => (kind === 'checkpoint' ? this.agentCheckpoint(place.run, place.step, agent, input) : null),
+    };
+  }
+
+  /** Starts what may start now; raises phase and final checkpoints; finishes the run. Safe to call any time. */
+  schedule(id: string): void {
+    const previous = this.passes.get(id) ?? Promise.resolve();
+    const pass = previous
+      .then(() => this.pass(id))
+      .catch((error: unknown) => this.deps.log(`run ${id}: scheduling failed: ${error instanceof Error ? error.message : String(error)}`));
+    this.passes.set(id, pass);
+  }
+
+  private async pass(id: string): Promise<void> {
+    const run = this.deps.store.get(id);
+    if (run.state !== 'running') return;
+    const plan = this.deps.planOf(id);
+    const runbook = this.deps.runbookOf(run);
+    const steps = new Map(this.deps.store.steps(id).map((step) => [step.step, step]));
+    const settled = (step: string) => ['done', 'failed'].includes(steps.get(step)?.state ?? '');
+    for (const phase of plan.phases) {
+      const complete = phase.steps.every((step) => settled(step.id));
+      if (!complete) {
+        for (const step of phase.steps) {
+          const record = steps.get(step.id)!;
+          if (record.state !== 'pending' || !step.depends_on.every(settled)) continue;
+          // Starting takes a while: a pause or cancel meanwhile ends the pass.
+          if (this.deps.store.get(id).state !== 'running' || !this.hasSlot(id, runbook.frontMatter.limits.parallel)) return;
+          await this.startStep(run, plan, phase, step);
+        }
+        return;
+      }
+      if (runbook.frontMatter.checkpoints.after_each_phase && !(await this.checkpointPassed(run, 'phase', phase))) return;
+    }
+    if (runbook.frontMatter.checkpoints.before_merge && !(await this.checkpointPassed(run, 'final', null))) return;
+    this.deps.store.update(id, { state: 'done', reason: null });
+    this.deps.audit.append({ actor: 'host', action: 'run.done', target: `run:${id}`, outcome: 'ok', data: { integrationBranch: run.integrationBranch } });
+    this.deps.log(`run ${id}: done`);
+    this.deps.changed(id);
+  }
+
+  private hasSlot(run: string, perRun: number): boolean {
+    const active = (steps: StepRecord[]) => steps.filter((step) => ['running', 'waiting', 'checkpoint'].includes(step.state)).length;
+    if (active(this.deps.store.steps(run)) >= perRun) return false;
+    const onHost = this.deps.store
+      .list()
+      .filter((candidate) => candidate.state === 'running')
+      .reduce((sum, candidate) => sum + active(this.deps.store.steps(candidate.id)), 0);
+    return onHost < (this.deps.hostStepLimit ?? DEFAULT_HOST_STEP_LIMIT);
+  }
+
+  private async startStep(run: RunRecord, plan: Plan, phase: Phase, step: Step): Promise<void> {
+    const runbook = this.deps.runbookOf(run);
+    const role = runbook.frontMatter.roles[step.role]!;
+    const head = (await this.deps.git.branchHead(run.repo, run.integrationBranch)) ?? run.baseCommit;
+    const index = plan.phases.flatMap((candidate) => candidate.steps).findIndex((candidate) => candidate.id === step.id);
+    const taken = new Set(this.deps.store.steps(run.id).map((record) => record.agent));
+    let name = stepAgentName(run.id, step.id, index);
+    if (taken.has(name)) name = `${run.id}-s${index + 1}`;
+    const upstream = step.depends_on.map((dependency) => {
+      const record = this.deps.store.step(run.id, dependency);
+      const title = plan.phases.flatMap((candidate) => candidate.steps).find((candidate) => candidate.id === dependency)?.title ?? dependency;
+      return { id: dependency, title, summary: record.summary };
+    });
+    const prompt = stepPrompt({ run: run.id, runbook, plan, phase, step, params: run.params, branch: `flightdeck/${name}`, baseCommit: head, upstream });
+    // Recorded first: the launch asks for the agent's binding by its name.
+    this.deps.store.updateStep(run.id, step.id, { state: 'running', agent: name, branch: `flightdeck/${name}`, baseCommit: head });
+    try {
+      await this.deps.agents.start({ repo: run.repo, profile: role.profile, task: prompt, name, base: head, cols: 120, rows: 32 }, HOST_ACTOR, role.model ? { model: role.model } : {});
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.deps.store.updateStep(run.id, step.id, { state: 'blocked', agent: null, branch: null });
+      this.escalate(run, step, null, 'agent-ended', `The agent for step ${step.id} could not start: ${reason}`, reason, [
+        'Try starting the step again',
+        'Skip this step',
+        'Cancel the run',
+      ]);
+      return;
+    }
+    if (this.deps.store.get(run.id).state !== 'running') {
+      // Paused or cancelled while it started: it stops like the others did (a resume starts it again).
+      this.stopping.add(name);
+      this.deps.agents.stop(name, HOST_ACTOR);
+    }
+    this.deps.store.addPrompt(run.id, { agent: name, role: step.role, step: step.id, prompt, at: Date.now() });
+    this.deps.audit.append({ actor: 'host', action: 'step.start', target: `run:${run.id}`, outcome: 'ok', data: { step: step.id, agent: name, base: head } });
+    this.deps.changed(run.id);
+  }
+
+  /** A phase (or the whole run) is through its runbook checkpoint: approved, or raised now and waited for. */
+  private async checkpointPassed(run: RunRecord, origin: 'phase' | 'final', phase: Phase | null): Promise<boolean> {
+    const items = this.deps.items.all(run.id).filter((item) => item.origin === origin && item.phase === (phase?.id ?? null));
+    const last = items.at(-1);
+    if (last?.status === 'approved') return true;
+    if (last?.status === 'open') return false;
+    const base = origin === 'final' ? run.baseCommit : (this.phaseBase(run, phase!) ?? run.baseCommit);
+    const head = (await this.deps.git.branchHead(run.repo, run.integrationBranch)) ?? run.baseCommit;
+    const review = await this.deps.git.review(run.repo, base, head);
+    const plan = this.deps.planOf(run.id);
+    const steps = (phase ? phase.steps : plan.phases.flatMap((candidate) => candidate.steps)).map((step) => {
+      const record = this.deps.store.step(run.id, step.id);
+      return `${step.id} (${record.state}): ${record.summary ?? 'no summary'}`;
+    });
+    const what = phase ? `Phase "${phase.title}" is merged` : 'Every step is merged: the run is ready to merge';
+    this.raise({
+      run: run.id,
+      step: null,
+      phase: phase?.id ?? null,
+      kind: 'checkpoint',
+      origin,
+      agent: null,
+      summary: what,
+      detail: { summary: `${what} into ${run.integrationBranch}.`, steps, base, head, ...review },
+      options: [],
+    });
+    this.deps.changed(run.id);
+    return false;
+  }
+
+  /** The integration head when the phase's first step started: a phase's diff runs from there. */
+  private phaseBase(run: RunRecord, phase: Phase): string | null {
+    const bases = phase.steps.map((step) => this.deps.store.step(run.id, step.id).baseCommit).filter((base): base is string => base !== null);
+    return bases[0] ?? null;
+  }
+
+  /** checkpoint from a step's agent: its branch as it is now, reviewed; the call waits for the decision. */
+  private agentCheckpoint(run: string, step: string, agent: string, input: Record<string, unknown>): Promise<AskAnswer> {
+    return (async () => {
+      const record = this.deps.store.step(run, step);
+      const info = this.deps.agents.find(agent)!;
+      const head = await this.deps.git.syncStep(info);
+      const review = await this.deps.git.review(info.repo, record.baseCommit ?? info.baseCommit, head);
+      const item = this.raise({
+        run,
+        step,
+        phase: null,
+        kind: 'checkpoint',
+        origin: 'agent-checkpoint',
+        agent,
+        summary: String(input.summary ?? '').split('\n')[0]!.slice(0, 200),
+        detail: { ...input, base: record.baseCommit, head, ...review },
+        options: [],
+      });
+      this.deps.store.updateStep(run, step, { state: 'checkpoint' });
+      this.deps.changed(run);
+      return new Promise<AskAnswer>((resolve) => this.waiting.set(item.id, resolve));
+    })();
+  }
+
+  /** A person decides a checkpoint or escalation the coordinator raised. */
+  async decide(item: RunItem, decision: 'approve' | 'reject' | 'answer', text: string | undefined, by: Actor): Promise<void> {
+    const run = this.deps.store.get(item.run);
+    if (item.kind === 'checkpoint') return this.decideCheckpoint(run, item, decision, text, by);
+    const choice = chosenOption(item.options, decision, text);
+    this.deps.items.settle(item.id, 'answered', by.actor, item.options[choice]!);
+    this.deps.audit.append({ actor: by.actor, action: 'escalation.answer', target: `run:${run.id}`, outcome: 'ok', data: { ...by.data, item: item.id, step: item.step, answer: item.options[choice] } });
+    const step = item.step ? this.stepOf(run.id, item.step) : null;
+    const answer = item.options[choice]!;
+    if (answer.startsWith('Cancel')) {
+      await this.deps.cancel(run.id, by);
+      return;
+    }
+    if (!step) return this.schedule(run.id);
+    if (answer.startsWith('Skip')) {
+      this.deps.store.updateStep(run.id, step.id, { state: 'failed', summary: `skipped by ${by.actor}` });
+      this.deps.audit.append({ actor: by.actor, action: 'step.skip', target: `run:${run.id}`, outcome: 'ok', data: { ...by.data, step: step.id } });
+    } else if (answer.startsWith('Try starting')) {
+      this.deps.store.updateStep(run.id, step.id, { state: 'pending' });
+    } else if (answer.startsWith('Merge only')) {
+      await this.merge(run, step);
+    } else {
+      const record = this.deps.store.step(run.id, step.id);
+      const head = (await this.deps.git.branchHead(run.repo, run.integrationBranch)) ?? run.baseCommit;
+      const message =
+        item.origin === 'merge-conflict'
+          ? `Your branch conflicts with the integration branch (${String(item.detail.conflicts ?? '')}). Merge commit ${head} into your branch (git merge ${head}), resolve the conflicts, commit, and end your turn.`
+          : item.origin === 'uncommitted'
+            ? 'You left changes uncommitted. Commit them (or discard what should not be kept), then end your turn.'
+            : `You were restarted by ${by.actor}. Carry on with your step; when it is done, end your turn.`;
+      this.deps.store.updateStep(run.id, step.id, { state: 'running', restarts: record.restarts });
+      await this.wake(run, record.agent!, message, by);
+    }
+    this.deps.changed(run.id);
+    this.schedule(run.id);
+  }
+
+  private async decideCheckpoint(run: RunRecord, item: RunItem, decision: 'approve' | 'reject' | 'answer', text: string | undefined, by: Actor): Promise<void> {
+    const approve = decision === 'approve';
+    if (decision === 'answer') throw invalid('a checkpoint is approved (with an optional note) or rejected with feedback');
+    if (!approve && !text?.trim()) throw invalid('a rejection needs feedback: what should change');
+    this.deps.items.settle(item.id, approve ? 'approved' : 'rejected', by.actor, text ?? null);
+    this.deps.audit.append({
+      actor: by.actor,
+      action: approve ? 'checkpoint.approve' : 'checkpoint.reject',
+      target: `run:${run.id}`,
+      outcome: 'ok',
+      data: { ...by.data, item: item.id, origin: item.origin, step: item.step, phase: item.phase, head: item.detail.head ?? null, ...(approve ? { note: text ?? null } : { feedback: text }) },
+    });
+    if (item.origin === 'agent-checkpoint') {
+      const step = this.deps.store.step(run.id, item.step!);
+      const answer = approve
+        ? `Approved by ${by.actor}${text ? `: ${text}` : '.'} Carry on; when the step is done, end your turn.`
+        : `Rejected by ${by.actor}: ${text}\nRework it, commit, and call checkpoint again.`;
+      this.deps.store.updateStep(run.id, step.step, { state: 'running', ...(approve ? { summary: String(item.detail.summary ?? step.summary ?? '') } : {}) });
+      const waiter = this.waiting.get(item.id);
+      this.waiting.delete(item.id);
+      if (waiter) waiter({ answer, by: by.actor });
+      else await this.wake(run, step.agent!, answer, by);
+    } else if (item.origin === 'step') {
+      const step = this.deps.store.step(run.id, item.step!);
+      if (approve) await this.merge(run, this.stepOf(run.id, step.step));
+      else {
+        this.deps.store.updateStep(run.id, step.step, { state: 'running' });
+        await this.wake(run, step.agent!, `Your step was reviewed and sent back by ${by.actor}: ${text}\nRework it, commit, and end your turn.`, by);
+      }
+    } else if (!approve) {
+      // A phase or the whole run sent back: the steps nothing else in it builds on take the feedback.
+      const plan = this.deps.planOf(run.id);
+      const scope = item.phase ? plan.phases.filter((phase) => phase.id === item.phase) : plan.phases;
+      const steps = scope.flatMap((phase) => phase.steps);
+      const leaves = steps.filter((step) => !steps.some((other) => other.depends_on.includes(step.id)));
+      for (const leaf of leaves) {
+        const record = this.deps.store.step(run.id, leaf.id);
+        if (!record.agent) continue;
+        this.deps.store.updateStep(run.id, leaf.id, { state: 'running' });
+        await this.wake(run, record.agent, `The ${item.phase ? 'phase' : 'run'} was reviewed and sent back by ${by.actor}: ${text}\nRework your part, commit, and end your turn.`, by);
+      }
+    }
+    this.deps.changed(run.id);
+    this.schedule(run.id);
+  }
+
+  /** A step agent's status: idle means its turn (and so its step) is over; anything ending it unasked is escalated. */
+  private agentChanged(agent: AgentInfo): void {
+    const place = this.deps.store.stepOfAgent(agent.name);
+    if (!place) return;
+    const run = this.deps.store.find(place.run);
+    const record = this.deps.store.step(place.run, place.step);
+    if (!run || run.state === 'cancelled' || !['running', 'waiting'].includes(record.state)) return;
+    const worked = agent.turns > (this.turnsAtWake.get(agent.name) ?? 0);
+    if (agent.status === 'idle' && worked && !this.stopping.has(agent.name)) {
+      void this.finish(run, this.stepOf(run.id, place.step), agent).catch((error: unknown) => this.deps.log(`run ${run.id}: finishing step ${place.step}: ${String(error)}`));
+    } else if (agent.status === 'waiting-for-human' && record.state === 'running') {
+      this.deps.store.updateStep(run.id, place.step, { state: 'waiting' });
+      this.deps.changed(run.id);
+    } else if (agent.status === 'working' && record.state === 'waiting') {
+      this.deps.store.updateStep(run.id, place.step, { state: 'running' });
+      this.deps.changed(run.id);
+    } else if ((agent.status === 'exited' || agent.status === 'stopped') && !this.stopping.has(agent.name) && run.state !== 'paused') {
+      void this.agentEnded(run, this.stepOf(run.id, place.step), agent).catch((error: unknown) => this.deps.log(`run ${run.id}: step ${place.step}: ${String(error)}`));
+    }
+  }
+
+  /** The agent's turn ended: it is stopped, its branch checked, reviewed if the step asks for it, and merged. */
+  private async finish(run: RunRecord, step: Step, agent: AgentInfo): Promise<void> {
+    await this.stopAgent(agent.name);
+    if (this.over(run.id)) return;
+    const dirty = await this.deps.git.dirty(agent);
+    if (dirty.length > 0) {
+      this.escalate(run, step, agent.name, 'uncommitted', `Step ${step.id} ended with uncommitted changes`, `Not committed: ${dirty.slice(0, 50).join(', ')}`, [
+        'Send it back to its agent to commit its changes',
+        'Merge only what is committed',
+        'Skip this step',
+        'Cancel the run',
+      ]);
+      return;
+    }
+    const head = await this.deps.git.syncStep(agent);
+    if (this.over(run.id)) return;
+    const record = this.deps.store.step(run.id, step.id);
+    const approved = this.deps.items
+      .all(run.id)
+      .some((item) => item.step === step.id && item.status === 'approved' && item.detail.head === head && item.kind === 'checkpoint');
+    if (step.checkpoint && !approved) {
+      const review = await this.deps.git.review(run.repo, record.baseCommit ?? run.baseCommit, head);
+      this.raise({
+        run: run.id,
+        step: step.id,
+        phase: null,
+        kind: 'checkpoint',
+        origin: 'step',
+        agent: agent.name,
+        summary: `Step ${step.id} is done: ${step.title}`,
+        detail: { summary: record.summary ?? `Step ${step.id} (${step.title}) finished.`, base: record.baseCommit, head, ...review },
+        options: [],
+      });
+      this.deps.store.updateStep(run.id, step.id, { state: 'checkpoint' });
+      this.deps.changed(run.id);
+      return;
+    }
+    await this.merge(run, step);
+    this.schedule(run.id);
+  }
+
+  private async merge(run: RunRecord, step: Step): Promise<void> {
+    const record = this.deps.store.step(run.id, step.id);
+    const result = await this.deps.git.merge(run.repo, run.integrationBranch, record.branch!, `Merge step ${step.id} (${step.title}) of run ${run.id}`);
+    if (!result.merged) {
+      this.deps.store.updateStep(run.id, step.id, { state: 'blocked' });
+      this.escalate(run, step, record.agent, 'merge-conflict', `Step ${step.id} conflicts with the integration branch`, result.details, [
+        'Send it back to its agent to merge the integration branch and resolve the conflicts',
+        'Skip this step',
+        'Cancel the run',
+      ], { conflicts: result.conflicts.join(', ') });
+      return;
+    }
+    this.deps.store.updateStep(run.id, step.id, { state: 'done', summary: record.summary ?? `${step.title} (merged)` });
+    this.deps.audit.append({ actor: 'host', action: 'step.merge', target: `run:${run.id}`, outcome: 'ok', data: { step: step.id, branch: record.branch, commit: result.commit } });
+    this.deps.changed(run.id);
+  }
+
+  /** Its agent ended without finishing: restarted once if the runbook says so, else a person decides. */
+  private async agentEnded(run: RunRecord, step: Step, agent: AgentInfo): Promise<void> {
+    const record = this.deps.store.step(run.id, step.id);
+    if (this.deps.runbookOf(run).frontMatter.on_agent_crash === 'restart' && record.restarts === 0) {
+      this.deps.store.updateStep(run.id, step.id, { restarts: record.restarts + 1 });
+      this.deps.log(`run ${run.id}: step ${step.id}: its agent ${agent.status}; restarting it once (on_agent_crash: restart)`);
+      await this.deps.agents.resume(agent.name, {}, HOST_ACTOR);
+      return;
+    }
+    this.deps.store.updateStep(run.id, step.id, { state: 'blocked' });
+    this.escalate(run, step, agent.name, 'agent-ended', `The agent of step ${step.id} ${agent.status} before the step was done`, `Agent ${agent.name} is ${agent.status}; see its terminal and the audit for why.`, [
+      "Restart the step's agent (it continues its conversation)",
+      'Skip this step',
+      'Cancel the run',
+    ]);
+    this.deps.changed(run.id);
+  }
+
+  /** Pause: the running step agents stop (resumable); nothing new starts. */
+  pause(run: string): void {
+    for (const step of this.deps.store.steps(run)) {
+      if (step.agent && this.deps.agents.isRunning(step.agent)) {
+        this.stopping.add(step.agent);
+        this.deps.agents.stop(step.agent, HOST_ACTOR);
+      }
+    }
+  }
+
+  /** After a pause: the step agents that were working go on; then whatever may start, starts. */
+  async unpause(run: RunRecord, by: Actor): Promise<void> {
+    for (const step of this.activeSteps(run.id)) {
+      if (this.deps.agents.isRunning(step.agent!)) continue;
+      this.stopping.delete(step.agent!);
+      await this.deps.agents.resume(step.agent!, {}, by).catch((error: unknown) => this.deps.log(`run ${run.id}: could not resume ${step.agent}: ${String(error)}`));
+    }
+    this.schedule(run.id);
+  }
+
+  /**
+   * After a daemon restart: agents that died with it are restarted or escalated, as the runbook says; one the
+   * coordinator had stopped at the end of its turn, before its merge, is finished now. Checkpoints stay open (a
+   * decision wakes their agent).
+   */
+  async restore(run: RunRecord): Promise<void> {
+    for (const step of this.activeSteps(run.id)) {
+      const agent = this.deps.agents.find(step.agent!);
+      if (!agent || this.deps.agents.isRunning(agent.name)) continue;
+      if (agent.status === 'stopped' && step.state === 'running') await this.finish(run, this.stepOf(run.id, step.step), agent);
+      else if (agent.status === 'interrupted' && step.state !== 'checkpoint') await this.agentEnded(run, this.stepOf(run.id, step.step), agent);
+    }
+    this.schedule(run.id);
+  }
+
+  cancel(run: string, by: Actor): void {
+    for (const [id, waiter] of this.waiting) {
+      if (this.deps.items.find(id)?.run !== run) continue;
+      this.waiting.delete(id);
+      waiter({ answer: 'The run was cancelled: stop now.', by: by.actor });
+    }
+    this.deps.items.dropAll(run, by.actor);
+    for (const step of this.deps.store.steps(run)) {
+      if (!step.agent || !this.deps.agents.isRunning(step.agent)) continue;
+      this.stopping.add(step.agent);
+      this.deps.agents.stop(step.agent, by);
+    }
+  }
+
+  private activeSteps(run: string): StepRecord[] {
+    return this.deps.store.steps(run).filter((step) => step.agent !== null && ['running', 'waiting', 'checkpoint'].includes(step.state));
+  }
+
+  /** Tells a step's agent something and makes sure it runs to hear it. */
+  private async wake(run: RunRecord, agent: string, message: string, by: Actor): Promise<void> {
+    this.deps.agents.send(agent, message, by);
+    if (this.deps.agents.isRunning(agent)) return;
+    this.stopping.delete(agent);
+    this.turnsAtWake.set(agent, this.deps.agents.find(agent)?.turns ?? 0);
+    try {
+      await this.deps.agents.resume(agent, {}, by);
+    } catch (error) {
+      this.deps.log(`run ${run.id}: could not resume ${agent}: ${String(error)}`);
+    }
+  }
+
+  private async stopAgent(name: string): Promise<void> {
+    if (!this.deps.agents.isRunning(name)) return;
+    this.stopping.add(name);
+    const ended = new Promise<void>((resolve) => {
+      const off = this.deps.agents.events.on(({ agent }) => {
+        if (agent.name === name && !this.deps.agents.isRunning(name)) {
+          off();
+          resolve();
+        }
+      });
+    });
+    this.deps.agents.stop(name, HOST_ACTOR);
+    await ended;
+  }
+
+  private escalate(
+    run: RunRecord,
+    step: Step,
+    agent: string | null,
+    origin: RunItem['origin'],
+    problem: string,
+    context: string,
+    options: string[],
+    extra: Record<string, unknown> = {},
+  ): void {
+    this.raise({ run: run.id, step: step.id, phase: null, kind: 'escalation', origin, agent, summary: problem, detail: { problem, context, suggested_resolutions: options, ...extra }, options });
+    this.deps.log(`run ${run.id}: escalated: ${problem}`);
+    this.deps.changed(run.id);
+  }
+
+  /** A run that ended (or was paused) while something was under way: what was under way does not go on. */
+  private over(run: string): boolean {
+    return this.deps.store.get(run).state !== 'running';
+  }
+
+  private raise(item: Omit<RunItem, 'id' | 'status' | 'decidedBy' | 'decision' | 'createdAt'>): RunItem {
+    const raised = this.deps.items.add(item);
+    this.deps.audit.append({
+      actor: item.agent ? `agent:${item.agent}` : 'host',
+      action: item.kind === 'checkpoint' ? 'checkpoint.raise' : 'escalation.raise',
+      target: `run:${item.run}`,
+      outcome: 'ok',
+      data: { item: raised.id, origin: item.origin, step: item.step, phase: item.phase, summary: item.summary, head: item.detail.head ?? null },
+    });
+    return raised;
+  }
+
+  private stepOf(run: string, id: string): Step {
+    const step = this.deps
+      .planOf(run)
+      .phases.flatMap((phase) => phase.steps)
+      .find((candidate) => candidate.id === id);
+    if (!step) throw invalid(`run ${run} has no step ${id}`);
+    return step;
+  }
+}
+
+function invalid(message: string): WireError {
+  return new WireError(WireErrorCode.InvalidParams, message);
+}
+
+/** The option a person chose: its number (1-based) or the start of its text. */
+export function chosenOption(options: readonly string[], decision: string, text: string | undefined): number {
+  const list = options.map((option, index) => `${index + 1}. ${option}`).join('; ');
+  if (decision !== 'answer' || !text?.trim()) throw invalid(`answer with one of the resolutions: ${list}`);
+  const trimmed = text.trim();
+  const number = /^\d+$/.test(trimmed) ? Number(trimmed) - 1 : -1;
+  if (number >= 0 && number < options.length) return number;
+  const matching = options.findIndex((option) => option.toLowerCase().startsWith(trimmed.toLowerCase()));
+  if (matching >= 0) return matching;
+  throw invalid(`"${trimmed}" is none of the resolutions: ${list}`);
+}

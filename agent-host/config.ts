@@ -37,6 +37,8 @@ export const CONFIG_OPTIONS = {
   json: { type: 'boolean' },
   // audit verify: a head (SEQ:HASH) seen before, which the chain must still hold.
   anchor: { type: 'string' },
+  // bridge: the person the SSH key running it is bound to (set by the forced command `agent-host identity add` writes).
+  as: { type: 'string' },
   version: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -120,4 +122,6 @@ export const statePaths = (stateDir: string) => ({
   lock: join(stateDir, 'daemon.lock'),
   pid: join(stateDir, 'daemon.pid'),
   log: join(stateDir, 'daemon.log'),
+  /** The people, one `NAME KEYTYPE BASE64` per line (agent-host/identity/identities.ts). */
+  identities: join(stateDir, 'identities'),
 });

@@ -1,6 +1,7 @@
 import { errorMessage } from '../common/wire/errors';
 import { auditVerify } from './commands/audit';
 import { bridge } from './commands/bridge';
+import { identity } from './commands/identity';
 import { serve } from './commands/serve';
 import { status } from './commands/status';
 import { parseFlags, resolveConfig } from './config';
@@ -12,6 +13,8 @@ const USAGE = `usage: agent-host <command> [--state-dir DIR] [options]
   bridge          join stdin/stdout to the daemon, starting it if needed
   status [--json] show the daemon and its sessions
   audit verify [--anchor SEQ:HASH]  check the audit hash chain (and that it still holds a head seen before)
+  identity add NAME --key 'TYPE BASE64' [--authorized-keys PATH] [--replace] | list [--json] | remove NAME
+                  bind a person's SSH key to the bridge with their name (agent-host identity --help)
 agent side (run by the host inside an agent's session, reaching only that agent's endpoint):
   agent builtin   Flightdeck's own agent
   hook claude-code|codex EVENT [PAYLOAD]   a CLI agent's hook: asks the host, exits 0 or 2 (2 on any failure)
@@ -19,6 +22,7 @@ agent side (run by the host inside an agent's session, reaching only that agent'
   sandbox-exec SPEC -- CMD [ARGS...]   first process in an agent's sandbox: its way to the egress proxy, then CMD
   --version       print the version
 options: --state-dir DIR (or FLIGHTDECK_HOST_DIR; default ~/.flightdeck/host)
+         --as NAME (bridge): the person a bound key speaks for, written by identity add into its forced command
          --retention-bytes N, --high-watermark N, --stall-timeout-ms N (serve and bridge)
          --exited-retention-age 7d, --exited-retention-bytes N (serve and bridge; 0: no limit)
 A state dir (or a file in it) that is a symbolic link or another user's, or a state dir that group or others
@@ -32,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'hook') return (await import('./commands/hook')).hook(argv.slice(1));
   if (argv[0] === 'mcp' && argv.length === 1) return (await import('./commands/mcp')).mcp();
   if (argv[0] === 'sandbox-exec') return (await import('./commands/sandboxExec')).sandboxExec(argv.slice(1));
+  // The admin's identity tool has flags of its own (--key, --authorized-keys, --replace).
+  if (argv[0] === 'identity') return identity(argv.slice(1));
   const { values, positionals } = parseFlags(argv);
   if (values.version) {
     process.stdout.write(`${HOST_VERSION}\n`);

@@ -3,7 +3,9 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { FORWARDED_FLAGS, statePaths, type HostConfig, type ParsedFlags } from '../config';
 import { BridgeExitCode } from '../../common/protocol/bridgeExit';
+import { errorMessage } from '../../common/wire/errors';
 import { assertTrustedStateDir, prepareStateDir, UntrustedStateDirError } from '../stateDirTrust';
+import { bridgeClaimFrame } from '../identity/bridgeClaim';
 
 const START_DEADLINE_MS = 10_000;
 const POLL_MS = 25;
@@ -27,10 +29,18 @@ export function tryConnect(socketPath: string): Promise<Socket | null> {
 
 /**
  * Joins stdin/stdout to the daemon's socket, starting the daemon (`<daemonEntry> serve`, detached in its own
- * session so it outlives this SSH session) when none answers. It moves bytes only; the client and the daemon
- * handshake through it. Nothing but daemon bytes ever reaches stdout: failures go to stderr with exit 1.
+ * session so it outlives this SSH session) when none answers. It moves bytes only, after one frame of its own: who
+ * it speaks for (`--as NAME` from a bound key's forced command, else nobody); the client and the daemon handshake
+ * through it. Nothing but daemon bytes ever reaches stdout: failures go to stderr with exit 1 (2 for a bad --as).
  */
 export async function runSocketBridge(config: HostConfig, flags: ParsedFlags['values'], daemonEntry: string): Promise<number> {
+  let claim: Uint8Array;
+  try {
+    claim = bridgeClaimFrame(flags.as);
+  } catch (error) {
+    process.stderr.write(`agent-host bridge: ${errorMessage(error)}\n`);
+    return 2;
+  }
   const paths = statePaths(config.stateDir);
   let socket: Awaited<ReturnType<typeof startDaemon>>;
   try {
@@ -46,7 +56,7 @@ export async function runSocketBridge(config: HostConfig, flags: ParsedFlags['va
     // A daemon that exited at once would exit again: the client stops retrying. One merely slow to answer exits 1.
     return socket.daemonExited ? BridgeExitCode.DaemonStartFailed : 1;
   }
-  return pipe(socket);
+  return pipe(socket, claim);
 }
 
 async function startDaemon(
@@ -88,7 +98,7 @@ function logTail(path: string): string {
   return readFileSync(path, 'utf8').split('\n').slice(-20).join('\n');
 }
 
-function pipe(socket: Socket): Promise<number> {
+function pipe(socket: Socket, claim: Uint8Array): Promise<number> {
   return new Promise((resolve) => {
     let done = false;
     const finish = (code: number) => {
@@ -98,6 +108,8 @@ function pipe(socket: Socket): Promise<number> {
     };
     // Keystrokes are tiny writes: never hold one back waiting for an ACK (Nagle).
     socket.setNoDelay(true);
+    // Written before stdin is piped: the daemon reads the claim before any byte the client sends.
+    socket.write(claim);
     process.stdin.pipe(socket);
     socket.pipe(process.stdout);
     // The client went away (SSH channel closed): drop the daemon connection; sessions keep running.

@@ -24,6 +24,7 @@ import type { Repos } from '../repos/repos';
 import { registerAgentHandlers } from './agentHandlers';
 import { registerGovernanceHandlers } from './governanceHandlers';
 import { registerRunHandlers } from './runHandlers';
+import { ConnectionIdentity } from '../identity/connectionIdentity';
 
 export const CAPABILITIES = [
   'sessions',
@@ -76,13 +77,17 @@ export class ClientConnection implements ViewerSink {
   /** By stream id: one client may view a session several times (the app multiplexes its windows). */
   private readonly viewers = new Map<string, Viewer>();
   private drainWaiters: (() => void)[] = [];
+  /** Who the bridge says this connection speaks for; the peer reads the socket through it. */
+  private readonly bridge: ConnectionIdentity;
 
   constructor(
     readonly clientId: string,
     private readonly transport: SocketTransport,
     private readonly host: HostContext,
   ) {
-    this.peer = new RpcPeer(hostProtocol, transport, { maxFrameBytes: host.config.maxFrameBytes });
+    this.bridge = new ConnectionIdentity(clientId, host);
+    this.peer = new RpcPeer(hostProtocol, this.bridge.gate(transport), { maxFrameBytes: host.config.maxFrameBytes });
+    this.peer.onNotification('bridge.identity', ({ as }) => this.bridge.lateClaim(as));
     this.peer.onDrain(() => {
       const waiters = this.drainWaiters;
       this.drainWaiters = [];
@@ -160,12 +165,13 @@ export class ClientConnection implements ViewerSink {
     }
   }
 
+  /** A person bound by their SSH key (verified), else the Unix user as the client names it (unverified). */
   private actor(): Actor {
     const identity = (this.identity ?? this.outdatedIdentity)!;
-    return {
-      actor: `user:${identity.user}`,
-      data: { client: identity.name, clientVersion: identity.version, connection: this.clientId },
-    };
+    const person = this.bridge.person;
+    const data = { client: identity.name, clientVersion: identity.version, connection: this.clientId, verified: person !== undefined };
+    if (person) return { actor: `person:${person}`, verified: true, data: { ...data, user: identity.user } };
+    return { actor: `user:${identity.user}`, verified: false, data };
   }
 
   /** INPUT names a stream this client attached, or a session it types into without viewing it. */

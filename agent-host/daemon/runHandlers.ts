@@ -28,5 +28,5 @@ export function registerRunHandlers(
   peer.handle('plan.edit', ({ run, plan, note }) => guarded(() => ({ version: host.orchestrator.editPlan(run, plan, note ?? null, actor()) })));
   peer.handle('inbox.list', () => guarded(() => ({ items: host.inbox.list() })));
   peer.handle('inbox.show', ({ item }) => guarded(() => host.inbox.show(item)));
-  peer.handle('inbox.decide', ({ item, decision, text }) => guarded(async () => ({ item: await host.inbox.decide(item, decision, text, actor()) })));
+  peer.handle('inbox.decide', ({ item, decision, text }) => guarded(() => host.inbox.decide(item, decision, text, actor())));
 }

@@ -1,6 +1,5 @@
 import type { AgentInfo } from '../../common/protocol/agents';
 import type { Plan } from '../../common/protocol/plan';
-import { WireError, WireErrorCode } from '../../common/wire/errors';
 import type { AuditLog } from '../audit/auditLog';
 import type { AgentBinding, AskAnswer } from '../agents/agentBinding';
 import type { AgentManager } from '../agents/agentManager';
@@ -8,6 +7,8 @@ import type { Runbook } from '../runbooks/parseRunbook';
 import type { Actor } from '../sessions/sessionManager';
 import { stepPrompt } from './prompts';
 import type { RunItem, RunItems } from './runItems';
+import { refused, RunReviews } from './runReviews';
+import { chosenResolution, resolutionTexts, type EscalationOrigin } from './escalations';
 import type { RunRecord, RunStore, StepRecord } from './runStore';
 import type { StepGit } from './stepGit';
 
@@ -66,7 +67,10 @@ export class Coordinator {
   /** One scheduling pass at a time per run: starting an agent takes a while, and must not happen twice. */
   private readonly passes = new Map<string, Promise<void>>();
 
+  private readonly reviews: RunReviews;
+
   constructor(private readonly deps: CoordinatorDeps) {
+    this.reviews = new RunReviews({ store: deps.store, items: deps.items, git: deps.git, audit: deps.audit, planOf: deps.planOf, changed: deps.changed, log: deps.log });
     deps.agents.events.on(({ type, agent }) => {
       if (type === 'changed') this.agentChanged(agent);
     });
@@ -116,9 +120,9 @@ export class Coordinator {
         }
         return;
       }
-      if (runbook.frontMatter.checkpoints.after_each_phase && !(await this.checkpointPassed(run, 'phase', phase))) return;
+      if (runbook.frontMatter.checkpoints.after_each_phase && !(await this.reviews.runbookCheckpointPassed(run, 'phase', phase))) return;
     }
-    if (runbook.frontMatter.checkpoints.before_merge && !(await this.checkpointPassed(run, 'final', null))) return;
+    if (runbook.frontMatter.checkpoints.before_merge && !(await this.reviews.runbookCheckpointPassed(run, 'final', null))) return;
     this.deps.store.update(id, { state: 'done', reason: null });
     this.deps.audit.append({ actor: 'host', action: 'run.done', target: `run:${id}`, outcome: 'ok', data: { integrationBranch: run.integrationBranch } });
     this.deps.log(`run ${id}: done`);
@@ -156,11 +160,7 @@ export class Coordinator {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.deps.store.updateStep(run.id, step.id, { state: 'blocked', agent: null, branch: null });
-      this.escalate(run, step, null, 'agent-ended', `The agent for step ${step.id} could not start: ${reason}`, reason, [
-        'Try starting the step again',
-        'Skip this step',
-        'Cancel the run',
-      ]);
+      this.reviews.escalate(run, step.id, null, 'start-failed', `The agent for step ${step.id} could not start: ${reason}`, reason, resolutionTexts('start-failed'));
       return;
     }
     if (this.deps.store.get(run.id).state !== 'running') {
@@ -173,86 +173,41 @@ export class Coordinator {
     this.deps.changed(run.id);
   }
 
-  /** A phase (or the whole run) is through its runbook checkpoint: approved, or raised now and waited for. */
-  private async checkpointPassed(run: RunRecord, origin: 'phase' | 'final', phase: Phase | null): Promise<boolean> {
-    const items = this.deps.items.all(run.id).filter((item) => item.origin === origin && item.phase === (phase?.id ?? null));
-    const last = items.at(-1);
-    if (last?.status === 'approved') return true;
-    if (last?.status === 'open') return false;
-    const base = origin === 'final' ? run.baseCommit : (this.phaseBase(run, phase!) ?? run.baseCommit);
-    const head = (await this.deps.git.branchHead(run.repo, run.integrationBranch)) ?? run.baseCommit;
-    const review = await this.deps.git.review(run.repo, base, head);
-    const plan = this.deps.planOf(run.id);
-    const steps = (phase ? phase.steps : plan.phases.flatMap((candidate) => candidate.steps)).map((step) => {
-      const record = this.deps.store.step(run.id, step.id);
-      return `${step.id} (${record.state}): ${record.summary ?? 'no summary'}`;
-    });
-    const what = phase ? `Phase "${phase.title}" is merged` : 'Every step is merged: the run is ready to merge';
-    this.raise({
-      run: run.id,
-      step: null,
-      phase: phase?.id ?? null,
-      kind: 'checkpoint',
-      origin,
-      agent: null,
-      summary: what,
-      detail: { summary: `${what} into ${run.integrationBranch}.`, steps, base, head, ...review },
-      options: [],
-    });
-    this.deps.changed(run.id);
-    return false;
-  }
-
-  /** The integration head when the phase's first step started: a phase's diff runs from there. */
-  private phaseBase(run: RunRecord, phase: Phase): string | null {
-    const bases = phase.steps.map((step) => this.deps.store.step(run.id, step.id).baseCommit).filter((base): base is string => base !== null);
-    return bases[0] ?? null;
-  }
-
   /** checkpoint from a step's agent: its branch as it is now, reviewed; the call waits for the decision. */
   private agentCheckpoint(run: string, step: string, agent: string, input: Record<string, unknown>): Promise<AskAnswer> {
     return (async () => {
       const record = this.deps.store.step(run, step);
       const info = this.deps.agents.find(agent)!;
       const head = await this.deps.git.syncStep(info);
-      const review = await this.deps.git.review(info.repo, record.baseCommit ?? info.baseCommit, head);
-      const item = this.raise({
-        run,
-        step,
-        phase: null,
-        kind: 'checkpoint',
-        origin: 'agent-checkpoint',
-        agent,
-        summary: String(input.summary ?? '').split('\n')[0]!.slice(0, 200),
-        detail: { ...input, base: record.baseCommit, head, ...review },
-        options: [],
-      });
+      const base = record.baseCommit ?? info.baseCommit;
       this.deps.store.updateStep(run, step, { state: 'checkpoint' });
-      this.deps.changed(run);
+      const item = await this.reviews.stepCheckpoint(this.deps.store.get(run), step, agent, 'agent-checkpoint', String(input.summary ?? ''), input, base, head);
       return new Promise<AskAnswer>((resolve) => this.waiting.set(item.id, resolve));
     })();
   }
 
-  /** A person decides a checkpoint or escalation the coordinator raised. */
-  async decide(item: RunItem, decision: 'approve' | 'reject' | 'answer', text: string | undefined, by: Actor): Promise<void> {
+  /**
+   * A person decides a checkpoint or escalation the coordinator raised. False: the approval is recorded, and the
+   * checkpoint waits for another reviewer (protected paths).
+   */
+  async decide(item: RunItem, decision: 'approve' | 'reject' | 'answer', text: string | undefined, by: Actor): Promise<boolean> {
+    if (item.status !== 'open') throw refused(`${item.id} was already decided (${item.status} by ${item.decidedBy})`);
     const run = this.deps.store.get(item.run);
     if (item.kind === 'checkpoint') return this.decideCheckpoint(run, item, decision, text, by);
-    const choice = chosenOption(item.options, decision, text);
-    this.deps.items.settle(item.id, 'answered', by.actor, item.options[choice]!);
-    this.deps.audit.append({ actor: by.actor, action: 'escalation.answer', target: `run:${run.id}`, outcome: 'ok', data: { ...by.data, item: item.id, step: item.step, answer: item.options[choice] } });
-    const step = item.step ? this.stepOf(run.id, item.step) : null;
-    const answer = item.options[choice]!;
-    if (answer.startsWith('Cancel')) {
+    const chosen = chosenResolution(item.origin as EscalationOrigin, decision, text);
+    this.deps.items.settle(item.id, 'answered', by.actor, chosen.text);
+    this.deps.audit.append({ actor: by.actor, action: 'escalation.answer', target: `run:${run.id}`, outcome: 'ok', data: { ...by.data, item: item.id, step: item.step, answer: chosen.text } });
+    if (chosen.kind === 'cancel') {
       await this.deps.cancel(run.id, by);
-      return;
+      return true;
     }
-    if (!step) return this.schedule(run.id);
-    if (answer.startsWith('Skip')) {
+    const step = this.stepOf(run.id, item.step!);
+    if (chosen.kind === 'skip') {
       this.deps.store.updateStep(run.id, step.id, { state: 'failed', summary: `skipped by ${by.actor}` });
       this.deps.audit.append({ actor: by.actor, action: 'step.skip', target: `run:${run.id}`, outcome: 'ok', data: { ...by.data, step: step.id } });
-    } else if (answer.startsWith('Try starting')) {
+    } else if (chosen.kind === 'retry-start') {
       this.deps.store.updateStep(run.id, step.id, { state: 'pending' });
-    } else if (answer.startsWith('Merge only')) {
+    } else if (chosen.kind === 'merge-committed') {
       await this.merge(run, step);
     } else {
       const record = this.deps.store.step(run.id, step.id);
@@ -268,20 +223,15 @@ export class Coordinator {
     }
     this.deps.changed(run.id);
     this.schedule(run.id);
+    return true;
   }
 
-  private async decideCheckpoint(run: RunRecord, item: RunItem, decision: 'approve' | 'reject' | 'answer', text: string | undefined, by: Actor): Promise<void> {
+  private async decideCheckpoint(run: RunRecord, item: RunItem, decision: 'approve' | 'reject' | 'answer', text: string | undefined, by: Actor): Promise<boolean> {
     const approve = decision === 'approve';
-    if (decision === 'answer') throw invalid('a checkpoint is approved (with an optional note) or rejected with feedback');
-    if (!approve && !text?.trim()) throw invalid('a rejection needs feedback: what should change');
-    this.deps.items.settle(item.id, approve ? 'approved' : 'rejected', by.actor, text ?? null);
-    this.deps.audit.append({
-      actor: by.actor,
-      action: approve ? 'checkpoint.approve' : 'checkpoint.reject',
-      target: `run:${run.id}`,
-      outcome: 'ok',
-      data: { ...by.data, item: item.id, origin: item.origin, step: item.step, phase: item.phase, head: item.detail.head ?? null, ...(approve ? { note: text ?? null } : { feedback: text }) },
-    });
+    if (decision === 'answer') throw refused('a checkpoint is approved (with an optional note) or rejected with feedback');
+    if (!approve && !text?.trim()) throw refused('a rejection needs feedback: what should change');
+    if (approve && !this.reviews.approve(item, text ?? null, by)) return false;
+    if (!approve) this.reviews.reject(item, text!, by);
     if (item.origin === 'agent-checkpoint') {
       const step = this.deps.store.step(run.id, item.step!);
       const answer = approve
@@ -314,6 +264,7 @@ export class Coordinator {
     }
     this.deps.changed(run.id);
     this.schedule(run.id);
+    return true;
   }
 
   /** A step agent's status: idle means its turn (and so its step) is over; anything ending it unasked is escalated. */
@@ -343,35 +294,18 @@ export class Coordinator {
     if (this.over(run.id)) return;
     const dirty = await this.deps.git.dirty(agent);
     if (dirty.length > 0) {
-      this.escalate(run, step, agent.name, 'uncommitted', `Step ${step.id} ended with uncommitted changes`, `Not committed: ${dirty.slice(0, 50).join(', ')}`, [
-        'Send it back to its agent to commit its changes',
-        'Merge only what is committed',
-        'Skip this step',
-        'Cancel the run',
-      ]);
+      this.reviews.escalate(run, step.id, agent.name, 'uncommitted', `Step ${step.id} ended with uncommitted changes`, `Not committed: ${dirty.slice(0, 50).join(', ')}`, resolutionTexts('uncommitted'));
       return;
     }
     const head = await this.deps.git.syncStep(agent);
     if (this.over(run.id)) return;
     const record = this.deps.store.step(run.id, step.id);
-    const approved = this.deps.items
-      .all(run.id)
-      .some((item) => item.step === step.id && item.status === 'approved' && item.detail.head === head && item.kind === 'checkpoint');
-    if (step.checkpoint && !approved) {
-      const review = await this.deps.git.review(run.repo, record.baseCommit ?? run.baseCommit, head);
-      this.raise({
-        run: run.id,
-        step: step.id,
-        phase: null,
-        kind: 'checkpoint',
-        origin: 'step',
-        agent: agent.name,
-        summary: `Step ${step.id} is done: ${step.title}`,
-        detail: { summary: record.summary ?? `Step ${step.id} (${step.title}) finished.`, base: record.baseCommit, head, ...review },
-        options: [],
-      });
+    const base = record.baseCommit ?? run.baseCommit;
+    // A checkpoint step, or protected paths touched: a person sees exactly this head before it is merged.
+    if (!(await this.reviews.mergeable(run, step.id, step.checkpoint, base, head))) {
       this.deps.store.updateStep(run.id, step.id, { state: 'checkpoint' });
-      this.deps.changed(run.id);
+      const summary = record.summary ?? `Step ${step.id} (${step.title}) finished.`;
+      await this.reviews.stepCheckpoint(run, step.id, agent.name, 'step', `Step ${step.id} is done: ${step.title}`, { summary }, base, head);
       return;
     }
     await this.merge(run, step);
@@ -383,11 +317,9 @@ export class Coordinator {
     const result = await this.deps.git.merge(run.repo, run.integrationBranch, record.branch!, `Merge step ${step.id} (${step.title}) of run ${run.id}`);
     if (!result.merged) {
       this.deps.store.updateStep(run.id, step.id, { state: 'blocked' });
-      this.escalate(run, step, record.agent, 'merge-conflict', `Step ${step.id} conflicts with the integration branch`, result.details, [
-        'Send it back to its agent to merge the integration branch and resolve the conflicts',
-        'Skip this step',
-        'Cancel the run',
-      ], { conflicts: result.conflicts.join(', ') });
+      this.reviews.escalate(run, step.id, record.agent, 'merge-conflict', `Step ${step.id} conflicts with the integration branch`, result.details, resolutionTexts('merge-conflict'), {
+        conflicts: result.conflicts.join(', '),
+      });
       return;
     }
     this.deps.store.updateStep(run.id, step.id, { state: 'done', summary: record.summary ?? `${step.title} (merged)` });
@@ -405,11 +337,7 @@ export class Coordinator {
       return;
     }
     this.deps.store.updateStep(run.id, step.id, { state: 'blocked' });
-    this.escalate(run, step, agent.name, 'agent-ended', `The agent of step ${step.id} ${agent.status} before the step was done`, `Agent ${agent.name} is ${agent.status}; see its terminal and the audit for why.`, [
-      "Restart the step's agent (it continues its conversation)",
-      'Skip this step',
-      'Cancel the run',
-    ]);
+    this.reviews.escalate(run, step.id, agent.name, 'agent-ended', `The agent of step ${step.id} ${agent.status} before the step was done`, `Agent ${agent.name} is ${agent.status}; see its terminal and the audit for why.`, resolutionTexts('agent-ended'));
     this.deps.changed(run.id);
   }
 
@@ -494,36 +422,9 @@ export class Coordinator {
     await ended;
   }
 
-  private escalate(
-    run: RunRecord,
-    step: Step,
-    agent: string | null,
-    origin: RunItem['origin'],
-    problem: string,
-    context: string,
-    options: string[],
-    extra: Record<string, unknown> = {},
-  ): void {
-    this.raise({ run: run.id, step: step.id, phase: null, kind: 'escalation', origin, agent, summary: problem, detail: { problem, context, suggested_resolutions: options, ...extra }, options });
-    this.deps.log(`run ${run.id}: escalated: ${problem}`);
-    this.deps.changed(run.id);
-  }
-
   /** A run that ended (or was paused) while something was under way: what was under way does not go on. */
   private over(run: string): boolean {
     return this.deps.store.get(run).state !== 'running';
-  }
-
-  private raise(item: Omit<RunItem, 'id' | 'status' | 'decidedBy' | 'decision' | 'createdAt'>): RunItem {
-    const raised = this.deps.items.add(item);
-    this.deps.audit.append({
-      actor: item.agent ? `agent:${item.agent}` : 'host',
-      action: item.kind === 'checkpoint' ? 'checkpoint.raise' : 'escalation.raise',
-      target: `run:${item.run}`,
-      outcome: 'ok',
-      data: { item: raised.id, origin: item.origin, step: item.step, phase: item.phase, summary: item.summary, head: item.detail.head ?? null },
-    });
-    return raised;
   }
 
   private stepOf(run: string, id: string): Step {
@@ -531,23 +432,7 @@ export class Coordinator {
       .planOf(run)
       .phases.flatMap((phase) => phase.steps)
       .find((candidate) => candidate.id === id);
-    if (!step) throw invalid(`run ${run} has no step ${id}`);
+    if (!step) throw refused(`run ${run} has no step ${id}`);
     return step;
   }
-}
-
-function invalid(message: string): WireError {
-  return new WireError(WireErrorCode.InvalidParams, message);
-}
-
-/** The option a person chose: its number (1-based) or the start of its text. */
-export function chosenOption(options: readonly string[], decision: string, text: string | undefined): number {
-  const list = options.map((option, index) => `${index + 1}. ${option}`).join('; ');
-  if (decision !== 'answer' || !text?.trim()) throw invalid(`answer with one of the resolutions: ${list}`);
-  const trimmed = text.trim();
-  const number = /^\d+$/.test(trimmed) ? Number(trimmed) - 1 : -1;
-  if (number >= 0 && number < options.length) return number;
-  const matching = options.findIndex((option) => option.toLowerCase().startsWith(trimmed.toLowerCase()));
-  if (matching >= 0) return matching;
-  throw invalid(`"${trimmed}" is none of the resolutions: ${list}`);
 }

@@ -114,26 +114,24 @@ export class Inbox {
     return { item, detail: { kind: 'question', request: agent.question!.kind, input } };
   }
 
-  async decide(id: string, decision: InboxDecision, text: string | undefined, by: Actor): Promise<InboxItem> {
+  /** settled: false when the decision is recorded but the item still waits (protected paths need a second reviewer). */
+  async decide(id: string, decision: InboxDecision, text: string | undefined, by: Actor): Promise<{ item: InboxItem; settled: boolean }> {
     const item = this.get(id);
     if (item.kind === 'approval') {
       if (decision === 'answer') throw new WireError(WireErrorCode.InvalidParams, 'an approval is approved or rejected, not answered');
       this.deps.approvals.decide(id, decision === 'approve', by.actor, text ?? null, by.data);
-      return item;
+      return { item, settled: true };
     }
     const raised = this.deps.orchestrator.items.find(id);
-    if (raised) {
-      await this.deps.orchestrator.coordinator.decide(raised, decision, text, by);
-      return item;
-    }
+    if (raised) return { item, settled: await this.deps.orchestrator.coordinator.decide(raised, decision, text, by) };
     const plan = parsePlanItemId(id);
     if (plan) {
       if (decision === 'answer') throw new WireError(WireErrorCode.InvalidParams, 'a plan is approved, or rejected with feedback; edit it with flightdeck plan edit');
       await this.deps.orchestrator.decidePlan(plan.run, plan.version, decision === 'approve', text ?? null, by);
-      return item;
+      return { item, settled: true };
     }
     this.deps.agents.send(item.agent!, answerText(item.kind, decision, text), by);
-    return item;
+    return { item, settled: true };
   }
 
   private get(id: string): InboxItem {

@@ -4,7 +4,7 @@ import { Emitter, type ListenerErrorHandler } from '../../common/events';
 import { planProblems } from '../../common/plan/planRules';
 import type { AgentInfo } from '../../common/protocol/agents';
 import type { Plan } from '../../common/protocol/plan';
-import type { InboxItem, PlanVersionInfo, RunInfo, RunPrompt, StartRunParams, StepInfo } from '../../common/protocol/runs';
+import type { InboxItem, PlanVersionInfo, RunInfo, RunPrompt, StartRunParams } from '../../common/protocol/runs';
 import { WireError, WireErrorCode } from '../../common/wire/errors';
 import type { AuditLog } from '../audit/auditLog';
 import type { AgentBinding, AskAnswer } from '../agents/agentBinding';
@@ -18,6 +18,7 @@ import type { Actor } from '../sessions/sessionManager';
 import { planHash } from './planHash';
 import { plannerPrompt } from './prompts';
 import { Coordinator, HOST_ACTOR } from './coordinator';
+import { runInfo, stepsOf } from './runInfo';
 import { RunItems } from './runItems';
 import { RunStore, type RunRecord } from './runStore';
 import type { StepGit } from './stepGit';
@@ -81,11 +82,11 @@ export class Orchestrator {
   }
 
   list(): RunInfo[] {
-    return this.store.list().map((run) => this.info(run));
+    return this.store.list().map((run) => this.view(run));
   }
 
   show(id: string): { run: RunInfo; plans: PlanVersionInfo[]; prompts: RunPrompt[] } {
-    return { run: this.info(this.store.get(id)), plans: this.store.plans(id), prompts: this.store.prompts(id) };
+    return { run: this.view(this.store.get(id)), plans: this.store.plans(id), prompts: this.store.prompts(id) };
   }
 
   async start(params: z.output<typeof StartRunParams>, by: Actor): Promise<RunInfo> {
@@ -178,7 +179,7 @@ export class Orchestrator {
     this.waitingPlanners.delete(id);
     if (approve) {
       this.store.update(id, { state: 'running', reason: null });
-      for (const { step } of this.stepsOf(pending.plan)) {
+      for (const { step } of stepsOf(pending.plan)) {
         this.store.setStep(id, { step: step.id, state: 'pending', agent: null, branch: null, baseCommit: null, summary: null, restarts: 0 });
       }
       waiting?.({ answer: `The plan (v${pending.version}) is approved${text ? `: ${text}` : ''}. Your work is done: stop now.`, by: by.actor });
@@ -367,43 +368,12 @@ export class Orchestrator {
     return policy ? [policyLayerFromObject(policy, `runbook ${runbook.info.name} roles.${role}.policy`)] : [];
   }
 
-  private stepsOf(plan: Plan) {
-    return plan.phases.flatMap((phase) => phase.steps.map((step) => ({ phase: phase.id, step })));
-  }
-
-  private info(run: RunRecord): RunInfo {
-    const plans = this.store.plans(run.id);
-    const approved = plans.find((plan) => plan.status === 'approved');
-    const shown = approved ?? plans.at(-1);
-    const states = new Map(this.store.steps(run.id).map((step) => [step.step, step]));
-    const steps: StepInfo[] = shown
-      ? this.stepsOf(shown.plan).map(({ phase, step }) => {
-          const record = states.get(step.id);
-          return {
-            id: step.id,
-            phase,
-            title: step.title,
-            role: step.role,
-            dependsOn: step.depends_on,
-            checkpoint: step.checkpoint,
-            state: record?.state ?? 'pending',
-            agent: record?.agent ?? null,
-            branch: record?.branch ?? null,
-          };
-        })
-      : [];
-    const { runbookText: _text, ...info } = run;
-    // Blocked is running with a person's decision in the way: an open escalation, of the coordinator or an agent.
-    const escalated =
-      steps.some((step) => step.state === 'blocked') ||
-      this.items.open(run.id).some((item) => item.kind === 'escalation') ||
-      steps.some((step) => step.agent !== null && this.deps.agents.find(step.agent)?.question?.kind === 'escalate');
-    const state = run.state === 'running' && escalated ? 'blocked' : run.state;
-    return { ...info, state, planVersion: plans.at(-1)?.version ?? null, approvedVersion: approved?.version ?? null, steps };
+  private view(run: RunRecord): RunInfo {
+    return runInfo(run, this.store, this.items, (name) => this.deps.agents.find(name));
   }
 
   private changed(id: string): RunInfo {
-    const info = this.info(this.store.get(id));
+    const info = this.view(this.store.get(id));
     this.runEvents.emit(info);
     return info;
   }

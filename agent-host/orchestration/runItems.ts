@@ -19,7 +19,9 @@ CREATE TABLE IF NOT EXISTS run_items (
   decided_by TEXT,
   decision TEXT,
   created_at REAL NOT NULL,
-  decided_at REAL
+  decided_at REAL,
+  -- Who approved so far: a change to protected paths needs two different people.
+  approvals TEXT NOT NULL DEFAULT '[]'
 );
 `;
 
@@ -27,7 +29,7 @@ CREATE TABLE IF NOT EXISTS run_items (
  * Why the coordinator holds a run for a person: an agent's checkpoint, a phase or the whole run done (runbook
  * checkpoints), or something that went wrong with a step (an escalation).
  */
-export const RunItemOrigin = z.enum(['agent-checkpoint', 'step', 'phase', 'final', 'merge-conflict', 'agent-ended', 'uncommitted']);
+export const RunItemOrigin = z.enum(['agent-checkpoint', 'step', 'phase', 'final', 'merge-conflict', 'agent-ended', 'uncommitted', 'start-failed']);
 export type RunItemOrigin = z.infer<typeof RunItemOrigin>;
 
 export const RunItemStatus = z.enum(['open', 'approved', 'rejected', 'answered', 'dropped']);
@@ -45,6 +47,8 @@ export interface RunItem {
   detail: Record<string, unknown>;
   options: string[];
   status: z.infer<typeof RunItemStatus>;
+  /** The people who approved so far (the last one settles it). */
+  approvals: string[];
   decidedBy: string | null;
   decision: string | null;
   createdAt: number;
@@ -65,6 +69,7 @@ interface ItemRow {
   decided_by: string | null;
   decision: string | null;
   created_at: number;
+  approvals: string;
 }
 
 /** Checkpoints and escalations the coordinator raised, kept until decided (and after, for the record). */
@@ -98,9 +103,9 @@ export class RunItems {
     return item;
   }
 
-  add(item: Omit<RunItem, 'id' | 'status' | 'decidedBy' | 'decision' | 'createdAt'>): RunItem {
+  add(item: Omit<RunItem, 'id' | 'status' | 'decidedBy' | 'decision' | 'createdAt' | 'approvals'>): RunItem {
     const id = `${item.kind === 'checkpoint' ? 'ck' : 'es'}-${randomBytes(4).toString('hex')}`;
-    const created: RunItem = { ...item, id, status: 'open', decidedBy: null, decision: null, createdAt: Date.now() };
+    const created: RunItem = { ...item, id, status: 'open', approvals: [], decidedBy: null, decision: null, createdAt: Date.now() };
     this.db
       .prepare(
         `INSERT INTO run_items (id, run, step, phase, kind, origin, agent, summary, detail, options, status, created_at)
@@ -108,6 +113,11 @@ export class RunItems {
       )
       .run(id, item.run, item.step, item.phase, item.kind, item.origin, item.agent, item.summary, JSON.stringify(item.detail), JSON.stringify(item.options), created.createdAt);
     return created;
+  }
+
+  addApproval(id: string, by: string): void {
+    const item = this.get(id);
+    this.db.prepare('UPDATE run_items SET approvals = ? WHERE id = ?').run(JSON.stringify([...item.approvals, by]), id);
   }
 
   settle(id: string, status: Exclude<RunItem['status'], 'open'>, by: string, decision: string | null): void {
@@ -135,6 +145,7 @@ function fromRow(row: ItemRow): RunItem {
     detail: z.record(z.string(), z.unknown()).parse(JSON.parse(row.detail)),
     options: z.array(z.string()).parse(JSON.parse(row.options)),
     status: RunItemStatus.parse(row.status),
+    approvals: z.array(z.string()).parse(JSON.parse(row.approvals)),
     decidedBy: row.decided_by,
     decision: row.decision,
     createdAt: row.created_at,

@@ -18,6 +18,8 @@ type ParsedStart = z.output<typeof StartSessionParams>;
 export interface Actor {
   actor: string;
   data: Record<string, unknown>;
+  /** True for `person:NAME`, bound by their SSH key's forced command (agent-host/identity): no client can forge it. */
+  verified?: boolean;
 }
 
 export interface SessionManagerOptions {

@@ -3,6 +3,7 @@ import { agentMethods } from './agentMethods';
 import { governanceMethods } from './governanceMethods';
 import { runMethods } from './runMethods';
 import { notification, request } from './define';
+import { BridgeIdentityParams } from './identity';
 import { Labels, ScreenSnapshot, SessionId, SessionInfo, Signal, StreamId, TerminalSize } from './session';
 
 const Empty = z.object({}).strict();
@@ -215,6 +216,13 @@ export const hostProtocol = {
     summary: 'The hash of audit record seq, or null when there is none: how a client checks the chain still holds its anchor.',
     params: z.object({ seq: z.number().int().positive() }),
     result: z.object({ hash: Sha256Hex.nullable() }),
+  }),
+  'bridge.identity': notification({
+    direction: 'client-to-host',
+    summary:
+      "Sent by agent-host bridge itself, before any byte of its client: the person its SSH key is bound to (--as), or null. " +
+      'Accepted only as the first message of a connection; any other is a protocol violation that closes it.',
+    params: BridgeIdentityParams,
   }),
   'session.event': notification({
     direction: 'host-to-client',

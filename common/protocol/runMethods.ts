@@ -87,7 +87,8 @@ export const runMethods = {
       'Approve (with an optional note), reject (with feedback: a plan goes back to its planner) or answer an item; ' +
       'audited with the person who decided.',
     params: z.object({ item: InboxItemId, decision: InboxDecision, text: z.string().max(64 * 1024).optional() }),
-    result: z.object({ item: InboxItem }),
+    /** settled: false when the decision was recorded but the item still waits (a second reviewer for protected paths). */
+    result: z.object({ item: InboxItem, settled: z.boolean() }),
   }),
   'run.event': notification({ direction: 'host-to-client', summary: 'A run changed (state, plan version, steps).', params: RunEvent }),
   'inbox.event': notification({ direction: 'host-to-client', summary: 'An inbox item appeared or was settled.', params: InboxEvent }),

@@ -131,8 +131,9 @@ const DONE: Record<InboxDecision, string> = { approve: 'approved', reject: 'reje
 
 async function decide(ctx: CliContext, ref: string | undefined, decision: InboxDecision, text: string | undefined): Promise<void> {
   const { host, id } = parseRef(ref, 'ITEM');
-  const { item } = await (await runLane(ctx, host)).peer.request('inbox.decide', { item: id, decision, text });
-  if (ctx.json) printJson({ host, decision, item });
+  const { item, settled } = await (await runLane(ctx, host)).peer.request('inbox.decide', { item: id, decision, text });
+  if (ctx.json) printJson({ host, decision, item, settled });
+  else if (!settled) print(`${host}/${item.id}: your approval is recorded; it still waits for another reviewer (${cell(item.summary)})`);
   else print(`${host}/${item.id}: ${DONE[decision]} (${cell(item.summary)})`);
 }
 

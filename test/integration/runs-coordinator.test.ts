@@ -13,6 +13,10 @@ import { makeRepo, type TestRepo } from '../harness/repo';
 import { addAgentHost, readAudit, resultText, toolResults, waitForInbox, waitForRun } from './agents/agentWorld';
 import { routedTurns } from './agents/routedModel';
 import { withVm } from './fleet/env';
+import { generateKeyPair, type KeyPair } from '../harness/sshd';
+import { hello, type HostPeer } from './agent-host/client';
+import { runCli } from './agent-host/fixture';
+import { sshPeer, type SshPeer } from './agent-host/sshPeer';
 
 const PLAN: Plan = {
   title: 'Greet verbosely',
@@ -178,5 +182,77 @@ describe('runs: the coordinator runs the approved plan to its end', () => {
     expect(run.find((row) => row.action === 'escalation.answer')).toMatchObject({ actor: person, data: { step: 'flag' } });
     expect(run.at(-1)!.action).toBe('run.done');
     expect((await world.cli(['audit', 'verify', 'vm'])).code).toBe(0);
+  }, 300_000);
+
+  it('needs two different people, known by their bound SSH keys, to approve a change to protected paths', async () => {
+    await repo.cleanup();
+    repo = await makeRepo([
+      {
+        message: 'Login, protected',
+        files: { 'auth/login.js': 'export const login = () => true;\n', '.flightdeck/policy.yaml': 'protected_paths: ["auth/**"]\n' },
+      },
+    ]);
+    const plan: Plan = {
+      ...PLAN,
+      phases: [{ id: 'build', title: 'Build', estimate_hours: 1, steps: [{ ...PLAN.phases[0]!.steps[1]!, id: 'auth', title: 'Harden login', checkpoint: false }] }],
+    };
+    model = await fakeAnthropic(
+      routedTurns({
+        planner: [call('submit_plan', plan)],
+        auth: [shell('printf "export const login = (user) => Boolean(user);\\n" > auth/login.js && git commit -qam "auth: check the user" && echo committed'), say('Done.')],
+      }),
+    );
+    const hostDir = await addAgentHost(vm.world, model);
+    const { world, sshd } = vm;
+    const [alice, bob] = await Promise.all([generateKeyPair(sshd.dir, 'alice'), generateKeyPair(sshd.dir, 'bob')]);
+    for (const [name, key] of [['alice', alice], ['bob', bob]] as const) {
+      const added = runCli(['identity', 'add', name, '--key', key.publicKey, '--authorized-keys', join(sshd.dir, 'authorized_keys'), '--state-dir', hostDir]);
+      expect(added.stderr).toBe('');
+    }
+    const people: SshPeer[] = [];
+    const as = async (key: KeyPair): Promise<HostPeer> => {
+      const connected = sshPeer(sshd, key, []);
+      people.push(connected);
+      await hello(connected.peer);
+      return connected.peer;
+    };
+    try {
+      expect((await world.cli(['repo', 'add', 'vm', 'app', repo.dir])).code).toBe(0);
+      const started = await world.cli(['run', 'start', 'vm', '--runbook', 'add-feature', '--repo', 'app', '--param', 'feature=harden login']);
+      const id = started.stdout.trim().slice('vm/'.length);
+      await waitForInbox(hostDir, (item) => item.id === `pl-${id}-1`);
+      expect((await world.cli(['approve', `vm/pl-${id}-1`])).code).toBe(0);
+
+      // Not a checkpoint step, but it touched auth/: it is held before the merge.
+      const held = await waitForInbox(hostDir, (item) => item.kind === 'checkpoint' && item.step === 'auth', 120_000);
+      const detail = (await world.cli(['show', `vm/${held.id}`, '--json'])).stdout;
+      expect(JSON.parse(detail).detail.input.protected_paths).toEqual([{ path: 'auth/login.js', rule: 'auth/**' }]);
+      const unbound = await world.cli(['approve', `vm/${held.id}`]);
+      expect(unbound.code).not.toBe(0);
+      expect(unbound.stderr).toContain('is not bound to a person');
+
+      const [asAlice, asBob] = [await as(alice), await as(bob)];
+      const first = await asAlice.request('inbox.decide', { item: held.id, decision: 'approve', text: 'looks right' });
+      expect(first.settled).toBe(false);
+      await expect(asAlice.request('inbox.decide', { item: held.id, decision: 'approve' })).rejects.toThrow('a second reviewer is needed');
+      expect((await asBob.request('inbox.decide', { item: held.id, decision: 'approve' })).settled).toBe(true);
+
+      // The phase's diff touches auth/ too.
+      const phase = await waitForInbox(hostDir, (item) => item.kind === 'checkpoint' && item.summary.includes('Build'), 120_000);
+      expect((await asBob.request('inbox.decide', { item: phase.id, decision: 'approve' })).settled).toBe(false);
+      expect((await asAlice.request('inbox.decide', { item: phase.id, decision: 'approve' })).settled).toBe(true);
+      await waitForRun(hostDir, id, (run) => run.state === 'done', 120_000);
+
+      const approvals = readAudit(hostDir).filter((row) => row.action === 'checkpoint.approve' && row.target === `run:${id}`);
+      expect(approvals.map((row) => [row.actor, row.data.item, row.data.approvals, row.data.verified])).toEqual([
+        ['person:alice', held.id, 1, true],
+        ['person:bob', held.id, 2, true],
+        ['person:bob', phase.id, 1, true],
+        ['person:alice', phase.id, 2, true],
+      ]);
+      expect((await world.cli(['audit', 'verify', 'vm'])).code).toBe(0);
+    } finally {
+      for (const person of people) person.child.kill();
+    }
   }, 300_000);
 });

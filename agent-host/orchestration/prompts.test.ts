@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Plan } from '../../common/protocol/plan';
+import { parseRunbook } from '../runbooks/parseRunbook';
+import { fillParams, plannerPrompt, stepPrompt } from './prompts';
+
+const file = join(resolve(import.meta.dirname, '../../runbooks'), 'add-feature.md');
+const learnt = readFileSync(file, 'utf8').replace(/## Learnings[\s\S]*$/, '## Learnings\n\n- Run the linter before the tests (run r-000001).\n');
+const runbook = parseRunbook(learnt, 'runbooks/add-feature.md', 'built-in');
+
+describe('prompts', () => {
+  it('fills {{params}} it knows and leaves other braces alone', () => {
+    expect(fillParams('Add {{ feature }} in {{area}} {{unknown}} {x}', { feature: 'a flag', area: 'cli' })).toBe('Add a flag in cli {{unknown}} {x}');
+  });
+
+  it("gives the planner its role, the guidance without the learnings section, the learnings on their own, and the roles it may use", () => {
+    const prompt = plannerPrompt({ run: 'r-1a2b3c', runbook, repo: 'app', baseCommit: 'abc123', params: { feature: 'verbose output' } });
+    expect(prompt).toContain('You are the planner of run r-1a2b3c: runbook add-feature');
+    expect(prompt).toContain('- feature = verbose output');
+    expect(prompt).toContain('## Learnings from earlier runs\n- Run the linter before the tests (run r-000001).');
+    expect(prompt.match(/Run the linter/g)).toHaveLength(1);
+    expect(prompt).toContain('Assign each step to one of these roles: implementer, tester.');
+  });
+
+  it("tells a step agent its step, what upstream steps did, and how to finish", () => {
+    const step = { id: 'docs', title: 'Document', description: 'Write the README section.', role: 'implementer', depends_on: ['flag'], checkpoint: true };
+    const plan = { title: 'Verbose', summary: 'A flag.', phases: [{ id: 'p1', title: 'Build', estimate_hours: 1, steps: [step] }] } as Plan;
+    const prompt = stepPrompt({
+      run: 'r-1a2b3c',
+      runbook,
+      plan,
+      phase: { id: 'p1', title: 'Build' },
+      step,
+      params: { feature: 'verbose output' },
+      branch: 'flightdeck/r-1a2b3c-docs',
+      baseCommit: 'def456',
+      upstream: [{ id: 'flag', title: 'Add the flag', summary: 'greet.js takes -v' }],
+    });
+    expect(prompt).toMatch(/^You are the implementer of step "docs" \(Document\) in run r-1a2b3c/);
+    expect(prompt).toContain('Write the README section.');
+    expect(prompt).toContain('- flag (Add the flag): greet.js takes -v');
+    expect(prompt).toContain('call checkpoint');
+    expect(prompt).toContain('started from the run\'s integration branch at def456');
+  });
+});

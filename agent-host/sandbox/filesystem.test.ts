@@ -117,16 +117,18 @@ describe('sandbox: what an agent can see and write (real bwrap)', () => {
   it('gives a private, empty /tmp while a writable dir under /tmp is still bound', async () => {
     const underTmp = realTmpDir();
     const hostOnly = join('/tmp', `fd-sbx-host-only-${process.pid}`);
+    // A name of this run: whatever else lives in the host's /tmp must not decide the outcome.
+    const scratch = join('/tmp', `fd-sbx-scratch-${process.pid}`);
     writeFileSync(hostOnly, 'host\n');
     try {
-      const ran = await shIn(probe, `echo "[$(ls -A /tmp | tr '\\n' ' ')]"; echo inside > '${underTmp}/from-sandbox' && echo wrote; echo t > /tmp/scratch && echo scratch`, {
+      const ran = await shIn(probe, `echo "[$(ls -A /tmp | tr '\\n' ' ')]"; echo inside > '${underTmp}/from-sandbox' && echo wrote; echo t > ${scratch} && echo scratch`, {
         privateTmp: true,
         writable: [underTmp],
       });
       expect(ran.stdout).toContain(`[${basename(underTmp)} ]\n`);
       expect(ran.stdout).toContain('wrote\nscratch\n');
       expect(readFileSync(join(underTmp, 'from-sandbox'), 'utf8')).toBe('inside\n');
-      expect(existsSync('/tmp/scratch')).toBe(false);
+      expect(existsSync(scratch)).toBe(false);
     } finally {
       rmSync(hostOnly, { force: true });
       rmSync(underTmp, { recursive: true, force: true });

@@ -25,6 +25,11 @@ export const HostConfig = z.object({
   hostDir: z.string().max(4096).optional(),
   /** The node (>= 20) on the remote that runs agent-host, when not the one on its PATH; default FLIGHTDECK_REMOTE_NODE, else node. */
   node: z.string().min(1).max(4096).optional(),
+  /**
+   * The SSH key is bound on the VM to `agent-host bridge --as NAME` (a forced command, see docs/orchestration.md): it
+   * runs nothing else, so the app never bootstraps or upgrades through it — the VM's admin installs agent-host.
+   */
+  bound: z.boolean().optional(),
 });
 export type HostConfig = z.infer<typeof HostConfig>;
 

@@ -33,6 +33,7 @@ export async function hostAdd(ctx: CliContext, argv: string[]): Promise<void> {
       jump: { type: 'string' },
       'host-dir': { type: 'string' },
       node: { type: 'string' },
+      bound: { type: 'boolean' },
     },
   });
   const name = positionals[0];
@@ -49,6 +50,7 @@ export async function hostAdd(ctx: CliContext, argv: string[]): Promise<void> {
     jump: values.jump,
     hostDir: values['host-dir'],
     node: values.node,
+    ...(values.bound ? { bound: true } : {}),
   });
   if (ctx.json) printJson({ host });
   else print(`added ${host.name}: ${describeTarget(host)}, ${host.state}${host.hostVersion ? `, agent-host ${host.hostVersion}` : ''}`);

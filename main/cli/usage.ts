@@ -5,6 +5,7 @@ export const USAGE = `flightdeck — supervise AI coding agents on your VMs over
 usage:
   flightdeck host add NAME --ssh ALIAS|user@host[:port] [--port P] [--identity FILE] [--jump SPEC] [--host-dir DIR]
                   [--node PATH]   (the VM's node, when not the one on its PATH)
+                  [--bound]       (the key is bound to the bridge on the VM: agent-host identity add; no bootstrap)
   flightdeck host add NAME --local [--host-dir DIR]
   flightdeck host list [--json] [--timeout S]   (tries every host, S seconds at most; never asks)
   flightdeck host remove NAME

@@ -19,6 +19,9 @@ import { debug } from './debug';
 import { LocalLink, SshLink, type Link } from './link';
 import { openLane, type Lane } from './lane';
 
+/** What a bound host is asked to run: its key's forced command runs the bridge instead, whatever this says. */
+const BOUND_BRIDGE_REQUEST = 'flightdeck-bridge';
+
 export interface HostConnectionDeps {
   store: Store;
   prompter: Prompter;
@@ -230,6 +233,8 @@ export class HostConnection {
       const remoteCommand = this.customRemoteCommand();
       const description = `${this.name} (${route.target.user}@${route.target.hostName}:${route.target.port})`;
       if (remoteCommand) return new SshLink(connection, remoteLayout(this.config.hostDir, 'custom', this.config.node), description, remoteCommand);
+      // sshd runs the key's forced command (the bridge) whatever is asked; the request only names the intent in its log.
+      if (this.config.bound) return new SshLink(connection, remoteLayout(this.config.hostDir, 'bound', this.config.node), description, BOUND_BRIDGE_REQUEST);
       const bundle = locateBundle();
       const layout = remoteLayout(this.config.hostDir, bundle.version, this.config.node);
       debug(`${this.name}: SSH ready`);
@@ -323,6 +328,12 @@ export class HostConnection {
     const previousVersion = control.hello.hostVersion;
     if (this.config.kind === 'ssh' && this.customRemoteCommand()) {
       throw new FleetError('upgrade-refused', `${this.name}: agent-host is started by a custom remote command; upgrade it there`);
+    }
+    if (this.config.bound) {
+      throw new FleetError(
+        'upgrade-refused',
+        `${this.name}: your SSH key is bound to the agent-host bridge on the VM and can run nothing else; the VM's admin upgrades agent-host there (docs/orchestration.md)`,
+      );
     }
     const version = locateBundle().version;
     if (previousVersion === version) return { previousVersion, version, stoppedSessions: 0 };

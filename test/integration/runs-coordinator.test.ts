@@ -3,7 +3,7 @@
 // merge conflict escalated and resolved by sending the step back; the phase checkpoints; the run done with every
 // step merged into its integration branch, and the audit naming who approved what.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../../common/protocol/plan';
@@ -13,10 +13,8 @@ import { makeRepo, type TestRepo } from '../harness/repo';
 import { addAgentHost, readAudit, resultText, toolResults, waitForInbox, waitForRun } from './agents/agentWorld';
 import { routedTurns } from './agents/routedModel';
 import { withVm } from './fleet/env';
-import { generateKeyPair, type KeyPair } from '../harness/sshd';
-import { hello, type HostPeer } from './agent-host/client';
+import { generateKeyPair } from '../harness/sshd';
 import { runCli } from './agent-host/fixture';
-import { sshPeer, type SshPeer } from './agent-host/sshPeer';
 
 const PLAN: Plan = {
   title: 'Greet verbosely',
@@ -101,7 +99,7 @@ describe('runs: the coordinator runs the approved plan to its end', () => {
       }),
     );
     const hostDir = await addAgentHost(vm.world, model);
-    const { world } = vm;
+    const { world, sshd } = vm;
     const decide = async (args: string[]) => {
       const result = await world.cli(args);
       expect(result.stderr).toBe('');
@@ -121,7 +119,14 @@ describe('runs: the coordinator runs the approved plan to its end', () => {
     expect((await world.cli(['repo', 'add', 'vm', 'app', repo.dir])).code).toBe(0);
     const started = await world.cli(['run', 'start', 'vm', '--runbook', 'add-feature', '--repo', 'app', '--param', 'feature=greet verbosely']);
     const id = started.stdout.trim().slice('vm/'.length);
-    await decide(['approve', `vm/${(await next((item) => item.kind === 'plan')).id}`]);
+    // A person edits the plan before approving it: the edited version is the one that runs.
+    await next((item) => item.id === `pl-${id}-1`);
+    const edited = structuredClone(PLAN);
+    edited.phases[1]!.steps[0]!.title = 'Check both modes';
+    const file = join(sshd.dir, 'edited-plan.json');
+    writeFileSync(file, JSON.stringify(edited));
+    await decide(['plan', 'edit', `vm/${id}`, '--file', file, '--note', 'clearer title']);
+    await decide(['approve', `vm/pl-${id}-2`]);
 
     // flag's own checkpoint: rejected with feedback, which it acts on, then approved.
     const first = await next((item) => item.kind === 'checkpoint' && item.step === 'flag');
@@ -167,6 +172,7 @@ describe('runs: the coordinator runs the approved plan to its end', () => {
     const testerPrompt = prompts.find((prompt) => prompt.step === 'tests')!.prompt;
     expect(testerPrompt).toContain('- flag (Add -v): greet.js handles -v');
     expect(testerPrompt).toContain('- docs (Document -v)');
+    expect(testerPrompt).toContain('"tests" (Check both modes)');
 
     const audit = readAudit(hostDir);
     const run = audit.filter((row) => row.target === `run:${id}`);
@@ -204,55 +210,91 @@ describe('runs: the coordinator runs the approved plan to its end', () => {
     );
     const hostDir = await addAgentHost(vm.world, model);
     const { world, sshd } = vm;
-    const [alice, bob] = await Promise.all([generateKeyPair(sshd.dir, 'alice'), generateKeyPair(sshd.dir, 'bob')]);
-    for (const [name, key] of [['alice', alice], ['bob', bob]] as const) {
-      const added = runCli(['identity', 'add', name, '--key', key.publicKey, '--authorized-keys', join(sshd.dir, 'authorized_keys'), '--state-dir', hostDir]);
+    // Alice and Bob: each a key the VM's admin bound to the bridge with their name, each a host entry using it.
+    for (const name of ['alice', 'bob']) {
+      const key = await generateKeyPair(sshd.dir, name);
+      const bound = runCli(['identity', 'add', name, '--key', key.publicKey, '--authorized-keys', join(sshd.dir, 'authorized_keys'), '--state-dir', hostDir]);
+      expect(bound.stderr).toBe('');
+      const added = await world.cli(['host', 'add', `${name}-vm`, '--ssh', 'vm', '--identity', key.privateKeyPath, '--host-dir', hostDir, '--bound']);
       expect(added.stderr).toBe('');
     }
-    const people: SshPeer[] = [];
-    const as = async (key: KeyPair): Promise<HostPeer> => {
-      const connected = sshPeer(sshd, key, []);
-      people.push(connected);
-      await hello(connected.peer);
-      return connected.peer;
-    };
-    try {
-      expect((await world.cli(['repo', 'add', 'vm', 'app', repo.dir])).code).toBe(0);
-      const started = await world.cli(['run', 'start', 'vm', '--runbook', 'add-feature', '--repo', 'app', '--param', 'feature=harden login']);
-      const id = started.stdout.trim().slice('vm/'.length);
-      await waitForInbox(hostDir, (item) => item.id === `pl-${id}-1`);
-      expect((await world.cli(['approve', `vm/pl-${id}-1`])).code).toBe(0);
+    const refusedUpgrade = await world.cli(['host', 'upgrade', 'alice-vm']);
+    expect(refusedUpgrade.stderr).toContain("the VM's admin upgrades agent-host");
+    const approve = (host: string, item: string) => world.cli(['approve', `${host}/${item}`]);
 
-      // Not a checkpoint step, but it touched auth/: it is held before the merge.
-      const held = await waitForInbox(hostDir, (item) => item.kind === 'checkpoint' && item.step === 'auth', 120_000);
-      const detail = (await world.cli(['show', `vm/${held.id}`, '--json'])).stdout;
-      expect(JSON.parse(detail).detail.input.protected_paths).toEqual([{ path: 'auth/login.js', rule: 'auth/**' }]);
-      const unbound = await world.cli(['approve', `vm/${held.id}`]);
-      expect(unbound.code).not.toBe(0);
-      expect(unbound.stderr).toContain('is not bound to a person');
+    expect((await world.cli(['repo', 'add', 'vm', 'app', repo.dir])).code).toBe(0);
+    const started = await world.cli(['run', 'start', 'vm', '--runbook', 'add-feature', '--repo', 'app', '--param', 'feature=harden login']);
+    const id = started.stdout.trim().slice('vm/'.length);
+    await waitForInbox(hostDir, (item) => item.id === `pl-${id}-1`);
+    expect((await approve('vm', `pl-${id}-1`)).code).toBe(0);
 
-      const [asAlice, asBob] = [await as(alice), await as(bob)];
-      const first = await asAlice.request('inbox.decide', { item: held.id, decision: 'approve', text: 'looks right' });
-      expect(first.settled).toBe(false);
-      await expect(asAlice.request('inbox.decide', { item: held.id, decision: 'approve' })).rejects.toThrow('a second reviewer is needed');
-      expect((await asBob.request('inbox.decide', { item: held.id, decision: 'approve' })).settled).toBe(true);
+    // Not a checkpoint step, but it touched auth/: it is held before the merge.
+    const held = await waitForInbox(hostDir, (item) => item.kind === 'checkpoint' && item.step === 'auth', 120_000);
+    const detail = (await world.cli(['show', `vm/${held.id}`, '--json'])).stdout;
+    expect(JSON.parse(detail).detail.input.protected_paths).toEqual([{ path: 'auth/login.js', rule: 'auth/**' }]);
+    const unbound = await approve('vm', held.id);
+    expect(unbound.code).not.toBe(0);
+    expect(unbound.stderr).toContain('is not bound to a person');
+    const first = await approve('alice-vm', held.id);
+    expect(first.stdout).toContain('still waits for another reviewer');
+    const twice = await approve('alice-vm', held.id);
+    expect(twice.code).not.toBe(0);
+    expect(twice.stderr).toContain('a second reviewer is needed');
+    const second = await approve('bob-vm', held.id);
+    expect(second.stdout).toContain(': approved');
 
-      // The phase's diff touches auth/ too.
-      const phase = await waitForInbox(hostDir, (item) => item.kind === 'checkpoint' && item.summary.includes('Build'), 120_000);
-      expect((await asBob.request('inbox.decide', { item: phase.id, decision: 'approve' })).settled).toBe(false);
-      expect((await asAlice.request('inbox.decide', { item: phase.id, decision: 'approve' })).settled).toBe(true);
-      await waitForRun(hostDir, id, (run) => run.state === 'done', 120_000);
+    // The phase's diff touches auth/ too.
+    const phase = await waitForInbox(hostDir, (item) => item.kind === 'checkpoint' && item.summary.includes('Build'), 120_000);
+    expect((await approve('bob-vm', phase.id)).stdout).toContain('still waits for another reviewer');
+    expect((await approve('alice-vm', phase.id)).code).toBe(0);
+    await waitForRun(hostDir, id, (run) => run.state === 'done', 120_000);
 
-      const approvals = readAudit(hostDir).filter((row) => row.action === 'checkpoint.approve' && row.target === `run:${id}`);
-      expect(approvals.map((row) => [row.actor, row.data.item, row.data.approvals, row.data.verified])).toEqual([
-        ['person:alice', held.id, 1, true],
-        ['person:bob', held.id, 2, true],
-        ['person:bob', phase.id, 1, true],
-        ['person:alice', phase.id, 2, true],
-      ]);
-      expect((await world.cli(['audit', 'verify', 'vm'])).code).toBe(0);
-    } finally {
-      for (const person of people) person.child.kill();
-    }
+    const approvals = readAudit(hostDir).filter((row) => row.action === 'checkpoint.approve' && row.target === `run:${id}`);
+    expect(approvals.map((row) => [row.actor, row.data.item, row.data.approvals, row.data.verified])).toEqual([
+      ['person:alice', held.id, 1, true],
+      ['person:bob', held.id, 2, true],
+      ['person:bob', phase.id, 1, true],
+      ['person:alice', phase.id, 2, true],
+    ]);
+    expect((await world.cli(['audit', 'verify', 'vm'])).code).toBe(0);
+  }, 300_000);
+
+  it('escalates a step whose agent died with the daemon (kill -9), and restarts it when a person says so', async () => {
+    const asked = gate();
+    const plan: Plan = { ...PLAN, phases: [{ id: 'build', title: 'Build', estimate_hours: 1, steps: [{ ...PLAN.phases[0]!.steps[1]!, checkpoint: false }] }] };
+    model = await fakeAnthropic(
+      routedTurns({
+        planner: [call('submit_plan', plan)],
+        docs: [
+          // Streams slowly: the daemon dies while this turn is under way.
+          () => (asked.open(), { content: [{ type: 'text', text: 'Reading the README. '.repeat(200) }], eventDelayMs: 100 }),
+          shell('printf "hello, docs\\n" > README.md && git commit -qam "docs: README" && echo committed'),
+          say('Docs done.'),
+        ],
+      }),
+    );
+    const hostDir = await addAgentHost(vm.world, model);
+    const { world } = vm;
+    expect((await world.cli(['repo', 'add', 'vm', 'app', repo.dir])).code).toBe(0);
+    const started = await world.cli(['run', 'start', 'vm', '--runbook', 'add-feature', '--repo', 'app', '--param', 'feature=docs']);
+    const id = started.stdout.trim().slice('vm/'.length);
+    await waitForInbox(hostDir, (item) => item.id === `pl-${id}-1`);
+    expect((await world.cli(['approve', `vm/pl-${id}-1`])).code).toBe(0);
+    await asked.opened;
+    process.kill(Number(readFileSync(join(hostDir, 'daemon.pid'), 'utf8')), 'SIGKILL');
+
+    // The next daemon (this wait's bridge starts it) finds the step's agent dead: on_agent_crash is escalate.
+    const died = await waitForInbox(hostDir, (item) => item.kind === 'escalation' && item.step === 'docs', 120_000);
+    expect(died.summary).toBe('The agent of step docs interrupted before the step was done');
+    expect(died.options![0]).toMatch(/^Restart/);
+    expect((await world.cli(['answer', `vm/${died.id}`, '1'])).code).toBe(0);
+    const phase = await waitForInbox(hostDir, (item) => item.kind === 'checkpoint' && item.summary.includes('Build'), 120_000);
+    expect((await world.cli(['approve', `vm/${phase.id}`])).code).toBe(0);
+    const done = await waitForRun(hostDir, id, (run) => run.state === 'done', 120_000);
+    expect(done.steps.map((step) => [step.id, step.state])).toEqual([['docs', 'done']]);
+    const bare = join(hostDir, 'repos', 'app.git');
+    expect(execFileSync('git', ['-C', bare, 'show', `${done.integrationBranch}:README.md`], { encoding: 'utf8' })).toBe('hello, docs\n');
+    const resumes = readAudit(hostDir).filter((row) => row.action === 'agent.resume' && row.target === `agent:${id}-docs`);
+    expect(resumes.map((row) => row.outcome)).toEqual(['ok']);
   }, 300_000);
 });

@@ -5,12 +5,12 @@ import type { AgentBinding, AskAnswer } from '../agents/agentBinding';
 import type { AgentManager } from '../agents/agentManager';
 import type { Runbook } from '../runbooks/parseRunbook';
 import type { Actor } from '../sessions/sessionManager';
-import { stepPrompt } from './prompts';
 import type { RunItem, RunItems } from './runItems';
 import { refused, RunReviews } from './runReviews';
 import { chosenResolution, resolutionTexts, type EscalationOrigin } from './escalations';
 import type { RunRecord, RunStore, StepRecord } from './runStore';
 import type { StepGit } from './stepGit';
+import { stepLaunch } from './stepLaunch';
 
 export const HOST_ACTOR: Actor = { actor: 'host', data: {} };
 
@@ -18,7 +18,6 @@ export const HOST_ACTOR: Actor = { actor: 'host', data: {} };
 export const DEFAULT_HOST_STEP_LIMIT = 4;
 
 type Step = Plan['phases'][number]['steps'][number];
-type Phase = Plan['phases'][number];
 
 export interface CoordinatorDeps {
   store: RunStore;
@@ -35,17 +34,6 @@ export interface CoordinatorDeps {
   cancel(run: string, by: Actor): Promise<void>;
   log(message: string): void;
   hostStepLimit?: number;
-}
-
-/** An agent name for a step: `<run>-<step id as a name>`, unique in the run. */
-export function stepAgentName(run: string, step: string, index: number): string {
-  const slug = step
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 30)
-    .replace(/-+$/, '');
-  return `${run}-${slug || `s${index + 1}`}`;
 }
 
 /**
@@ -116,7 +104,7 @@ export class Coordinator {
           if (record.state !== 'pending' || !step.depends_on.every(settled)) continue;
           // Starting takes a while: a pause or cancel meanwhile ends the pass.
           if (this.deps.store.get(id).state !== 'running' || !this.hasSlot(id, runbook.frontMatter.limits.parallel)) return;
-          await this.startStep(run, plan, phase, step);
+          await this.startStep(run, plan, step);
         }
         return;
       }
@@ -139,22 +127,13 @@ export class Coordinator {
     return onHost < (this.deps.hostStepLimit ?? DEFAULT_HOST_STEP_LIMIT);
   }
 
-  private async startStep(run: RunRecord, plan: Plan, phase: Phase, step: Step): Promise<void> {
+  private async startStep(run: RunRecord, plan: Plan, step: Step): Promise<void> {
     const runbook = this.deps.runbookOf(run);
     const role = runbook.frontMatter.roles[step.role]!;
     const head = (await this.deps.git.branchHead(run.repo, run.integrationBranch)) ?? run.baseCommit;
-    const index = plan.phases.flatMap((candidate) => candidate.steps).findIndex((candidate) => candidate.id === step.id);
-    const taken = new Set(this.deps.store.steps(run.id).map((record) => record.agent));
-    let name = stepAgentName(run.id, step.id, index);
-    if (taken.has(name)) name = `${run.id}-s${index + 1}`;
-    const upstream = step.depends_on.map((dependency) => {
-      const record = this.deps.store.step(run.id, dependency);
-      const title = plan.phases.flatMap((candidate) => candidate.steps).find((candidate) => candidate.id === dependency)?.title ?? dependency;
-      return { id: dependency, title, summary: record.summary };
-    });
-    const prompt = stepPrompt({ run: run.id, runbook, plan, phase, step, params: run.params, branch: `flightdeck/${name}`, baseCommit: head, upstream });
+    const { name, branch, prompt } = stepLaunch(run, runbook, plan, step, this.deps.store.steps(run.id), head);
     // Recorded first: the launch asks for the agent's binding by its name.
-    this.deps.store.updateStep(run.id, step.id, { state: 'running', agent: name, branch: `flightdeck/${name}`, baseCommit: head });
+    this.deps.store.updateStep(run.id, step.id, { state: 'running', agent: name, branch, baseCommit: head });
     try {
       await this.deps.agents.start({ repo: run.repo, profile: role.profile, task: prompt, name, base: head, cols: 120, rows: 32 }, HOST_ACTOR, role.model ? { model: role.model } : {});
     } catch (error) {

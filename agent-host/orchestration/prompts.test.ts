@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../common/protocol/plan';
 import { parseRunbook } from '../runbooks/parseRunbook';
 import { fillParams, plannerPrompt, stepPrompt } from './prompts';
+import { stepAgentName } from './stepLaunch';
 
 const file = join(resolve(import.meta.dirname, '../../runbooks'), 'add-feature.md');
 const learnt = readFileSync(file, 'utf8').replace(/## Learnings[\s\S]*$/, '## Learnings\n\n- Run the linter before the tests (run r-000001).\n');
@@ -42,5 +43,13 @@ describe('prompts', () => {
     expect(prompt).toContain('- flag (Add the flag): greet.js takes -v');
     expect(prompt).toContain('call checkpoint');
     expect(prompt).toContain('started from the run\'s integration branch at def456');
+  });
+});
+
+describe('stepAgentName', () => {
+  it('makes a plain agent name of any step id, within the 40 characters agent names have', () => {
+    expect(stepAgentName('r-1a2b3c', 'Add OAuth: PKCE flow!', 0)).toBe('r-1a2b3c-add-oauth-pkce-flow');
+    expect(stepAgentName('r-1a2b3c', '***', 4)).toBe('r-1a2b3c-s5');
+    expect(stepAgentName('r-1a2b3c', 'x'.repeat(64), 0)).toHaveLength(39);
   });
 });

@@ -112,37 +112,30 @@ export class RunReviews {
       }
       if (item.approvals.length + 1 < PROTECTED_PATH_APPROVALS) {
         this.deps.items.addApproval(item.id, by.actor);
-        this.deps.audit.append({
-          actor: by.actor,
-          action: 'checkpoint.approve',
-          target: `run:${item.run}`,
-          outcome: 'ok',
-          data: { ...by.data, item: item.id, origin: item.origin, step: item.step, phase: item.phase, head: item.detail.head ?? null, note, approvals: item.approvals.length + 1, needed: PROTECTED_PATH_APPROVALS },
-        });
+        this.record('checkpoint.approve', item, by, { note, approvals: item.approvals.length + 1, needed: PROTECTED_PATH_APPROVALS });
         this.deps.changed(item.run);
         return false;
       }
     }
     this.deps.items.addApproval(item.id, by.actor);
     this.deps.items.settle(item.id, 'approved', by.actor, note);
-    this.deps.audit.append({
-      actor: by.actor,
-      action: 'checkpoint.approve',
-      target: `run:${item.run}`,
-      outcome: 'ok',
-      data: { ...by.data, item: item.id, origin: item.origin, step: item.step, phase: item.phase, head: item.detail.head ?? null, note, approvals: item.approvals.length + 1, by: [...item.approvals, by.actor] },
-    });
+    this.record('checkpoint.approve', item, by, { note, approvals: item.approvals.length + 1, by: [...item.approvals, by.actor] });
     return true;
   }
 
   reject(item: RunItem, feedback: string, by: Actor): void {
     this.deps.items.settle(item.id, 'rejected', by.actor, feedback);
+    this.record('checkpoint.reject', item, by, { feedback });
+  }
+
+  /** A person's decision on a checkpoint, in the audit with the head it was about. */
+  private record(action: string, item: RunItem, by: Actor, decision: Record<string, unknown>): void {
     this.deps.audit.append({
       actor: by.actor,
-      action: 'checkpoint.reject',
+      action,
       target: `run:${item.run}`,
       outcome: 'ok',
-      data: { ...by.data, item: item.id, origin: item.origin, step: item.step, phase: item.phase, head: item.detail.head ?? null, feedback },
+      data: { ...by.data, item: item.id, origin: item.origin, step: item.step, phase: item.phase, head: item.detail.head ?? null, ...decision },
     });
   }
 

@@ -1,11 +1,12 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import type { PolicyProblem } from '../../common/protocol/policy';
 import { errorMessage } from '../../common/wire/errors';
 import { formatPolicyPath, PolicyError, type PolicyPath } from './policyError';
 import { knownKeys, PolicyFile } from './schema';
+import { yamlKeyOffset } from './yamlPositions';
 
 /**
  * One layer of policy, validated: the host's file (or the closed defaults when there is none), a repo's
@@ -36,7 +37,7 @@ export function parsePolicy(text: string, label: string): PolicyLayer {
       doc.errors.map((error) => ({ label, line: lineAt(error.pos[0]), path: '', message: `is not valid YAML: ${error.message}` })),
     );
   }
-  const lineOf = (path: PolicyPath) => lineAt(nodeOffset(doc.contents as YamlNode | null, path));
+  const lineOf = (path: PolicyPath) => lineAt(yamlKeyOffset(doc.contents as YamlNode | null, path));
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
@@ -106,20 +107,3 @@ function problemsOf(issue: z.core.$ZodIssue, label: string, lineOf: (path: Polic
   return [at(issue.path, issue.code === 'custom' ? issue.message : `is invalid: ${issue.message}`)];
 }
 
-/** Where the key or item at a path starts in the text (the deepest that exists: a missing key points at its parent). */
-function nodeOffset(root: YamlNode | null, path: PolicyPath): number | undefined {
-  let node: unknown = root;
-  let offset = root?.range?.[0];
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((item) => (isScalar(item.key) ? String(item.key.value) : String(item.key)) === String(segment));
-      if (!pair) break;
-      offset = (isScalar(pair.key) ? pair.key.range?.[0] : undefined) ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number' && node.items[segment]) {
-      node = node.items[segment];
-      offset = (node as YamlNode).range?.[0] ?? offset;
-    } else break;
-  }
-  return offset;
-}

@@ -16,6 +16,7 @@ import {
 import { errorMessage, WireError, WireErrorCode } from '../../common/wire/errors';
 import { policyLayerFromObject } from '../policy/layer';
 import { formatPolicyPath, PolicyError, type PolicyPath } from '../policy/policyError';
+import { yamlKeyName, yamlKeyOffset } from '../policy/yamlPositions';
 
 /** A runbook file, validated: what lists show, the front matter with its defaults, the guidance, the exact text. */
 export interface Runbook {
@@ -53,7 +54,7 @@ export function parseRunbook(text: string, file: string, source: RunbookSource):
   const root = doc.contents as YamlNode | null;
   // YAML line 1 is the file's line 2; an error at the very end of the YAML belongs to the closing fence.
   const lineAt = (offset: number) => Math.min(lineCounter.linePos(offset).line + 1, split.closingLine);
-  const at = (path: PolicyPath, message: string): RunbookProblem => ({ file, line: lineAt(keyOffset(root, path)), key: formatPolicyPath(path), message });
+  const at = (path: PolicyPath, message: string): RunbookProblem => ({ file, line: lineAt(yamlKeyOffset(root, path) ?? 0), key: formatPolicyPath(path), message });
 
   if (doc.errors.length > 0) {
     throw new RunbookError(
@@ -247,7 +248,7 @@ function valueAt(raw: unknown, path: PolicyPath): unknown {
 function nodeAt(root: YamlNode | null, path: PolicyPath): unknown {
   let node: unknown = root;
   for (const segment of path) {
-    if (isMap(node)) node = node.items.find((pair) => keyName(pair.key) === String(segment))?.value;
+    if (isMap(node)) node = node.items.find((pair) => yamlKeyName(pair.key) === String(segment))?.value;
     else if (isSeq(node) && typeof segment === 'number') node = node.items[segment];
     else return undefined;
   }
@@ -260,23 +261,6 @@ function scalarSource(root: YamlNode | null, path: PolicyPath): string | undefin
   return isScalar(node) && typeof node.source === 'string' ? node.source : undefined;
 }
 
-/** Where the key or item at a path starts (the deepest that exists: a missing key points at its parent). */
-function keyOffset(root: YamlNode | null, path: PolicyPath): number {
-  let node: unknown = root;
-  let offset = root?.range?.[0] ?? 0;
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((item) => keyName(item.key) === String(segment));
-      if (!pair) break;
-      offset = (isScalar(pair.key) ? pair.key.range?.[0] : undefined) ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number' && node.items[segment]) {
-      node = node.items[segment];
-      offset = (node as YamlNode).range?.[0] ?? offset;
-    } else break;
-  }
-  return offset;
-}
 
 /** The key path of the deepest key or item whose text holds offset: where a YAML error is. */
 function pathAt(root: YamlNode | null, offset: number): PropertyKey[] {
@@ -290,7 +274,7 @@ function pathAt(root: YamlNode | null, offset: number): PropertyKey[] {
         return start !== undefined && end !== undefined && start <= offset && offset <= end;
       });
       if (!pair) return path;
-      path.push(keyName(pair.key));
+      path.push(yamlKeyName(pair.key));
       node = pair.value;
     } else if (isSeq(node)) {
       const index = node.items.findIndex((item) => {
@@ -304,6 +288,3 @@ function pathAt(root: YamlNode | null, offset: number): PropertyKey[] {
   }
 }
 
-function keyName(key: unknown): string {
-  return isScalar(key) ? String(key.value) : String(key);
-}

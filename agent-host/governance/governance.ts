@@ -114,10 +114,11 @@ export class Governance {
   }
 
   /**
-   * A command the host runs in an agent's repository (git status before removing it), confined like the agent
-   * there — read-only, no network, the same paths hidden — since the agent's git config can make git run commands.
+   * A command the host runs in an agent's repository (git status before removing it, the tests a step says it ran),
+   * confined like the agent there — read-only unless `writable` says, no network, the same paths hidden — since the
+   * agent's git config, or its code, can make it run anything.
    */
-  async confineGit(argv: string[], dir: string, readable: string[]): Promise<{ command: string; args: string[] } | null> {
+  async confineGit(argv: string[], dir: string, readable: string[], writable: readonly string[] = []): Promise<{ command: string; args: string[] } | null> {
     const probe = await probeSandbox();
     if (!probe.available) return null;
     return sandboxCommand({
@@ -126,8 +127,8 @@ export class Governance {
       command: argv[0]!,
       args: argv.slice(1),
       cwd: dir,
-      writable: [],
-      readOnly: [dir, ...readable],
+      writable: [...writable],
+      readOnly: [...(writable.includes(dir) ? [] : [dir]), ...readable],
       hidden: hiddenPaths(effectivePolicy(this.hostPolicy()), this.deps.stateDir),
       sockets: [],
       network: 'isolated',

@@ -186,7 +186,7 @@ export class Coordinator {
       this.deps.audit.append({ actor: by.actor, action: 'step.skip', target: `run:${run.id}`, outcome: 'ok', data: { ...by.data, step: step.id } });
     } else if (chosen.kind === 'retry-start') {
       this.deps.store.updateStep(run.id, step.id, { state: 'pending' });
-    } else if (chosen.kind === 'merge-committed') {
+    } else if (chosen.kind === 'merge-committed' || chosen.kind === 'merge-anyway') {
       await this.merge(run, step);
     } else {
       const record = this.deps.store.step(run.id, step.id);
@@ -196,7 +196,9 @@ export class Coordinator {
           ? `Your branch conflicts with the integration branch (${String(item.detail.conflicts ?? '')}). Merge commit ${head} into your branch (git merge ${head}), resolve the conflicts, commit, and end your turn.`
           : item.origin === 'uncommitted'
             ? 'You left changes uncommitted. Commit them (or discard what should not be kept), then end your turn.'
-            : `You were restarted by ${by.actor}. Carry on with your step; when it is done, end your turn.`;
+            : item.origin === 'tests-failed'
+              ? `\`${String(item.detail.command)}\` fails on your branch:\n${String(item.detail.context)}\nMake it pass, commit, and end your turn.`
+              : `You were restarted by ${by.actor}. Carry on with your step; when it is done, end your turn.`;
       this.deps.store.updateStep(run.id, step.id, { state: 'running', restarts: record.restarts });
       await this.wake(run, record.agent!, message, by);
     }
@@ -277,7 +279,7 @@ export class Coordinator {
       return;
     }
     const head = await this.deps.git.syncStep(agent);
-    if (this.over(run.id)) return;
+    if (this.over(run.id) || (await this.reviews.testsFail(run, step.id, agent, head))) return;
     const record = this.deps.store.step(run.id, step.id);
     const base = record.baseCommit ?? run.baseCommit;
     // A checkpoint step, or protected paths touched: a person sees exactly this head before it is merged.

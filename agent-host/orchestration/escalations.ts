@@ -2,7 +2,7 @@ import { WireError, WireErrorCode } from '../../common/wire/errors';
 import type { RunItemOrigin } from './runItems';
 
 /** What a person may choose when the coordinator escalates: the options shown, and what each one does. */
-export type Resolution = 'rework' | 'retry-start' | 'restart' | 'merge-committed' | 'skip' | 'cancel';
+export type Resolution = 'rework' | 'retry-start' | 'restart' | 'merge-committed' | 'merge-anyway' | 'skip' | 'cancel';
 
 const SKIP = { kind: 'skip', text: 'Skip this step (the steps after it go on without it)' } as const;
 const CANCEL = { kind: 'cancel', text: 'Cancel the run' } as const;
@@ -17,6 +17,12 @@ export const RESOLUTIONS = {
   ],
   'agent-ended': [{ kind: 'restart', text: "Restart the step's agent (it continues its conversation)" }, SKIP, CANCEL],
   'start-failed': [{ kind: 'retry-start', text: 'Try starting the step again' }, SKIP, CANCEL],
+  'tests-failed': [
+    { kind: 'rework', text: 'Send it back to its agent to make the tests pass' },
+    { kind: 'merge-anyway', text: 'Merge it anyway' },
+    SKIP,
+    CANCEL,
+  ],
 } as const satisfies Partial<Record<RunItemOrigin, readonly { kind: Resolution; text: string }[]>>;
 
 export type EscalationOrigin = keyof typeof RESOLUTIONS;

@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS run_items (
  * Why the coordinator holds a run for a person: an agent's checkpoint, a phase or the whole run done (runbook
  * checkpoints), or something that went wrong with a step (an escalation).
  */
-export const RunItemOrigin = z.enum(['agent-checkpoint', 'step', 'phase', 'final', 'merge-conflict', 'agent-ended', 'uncommitted', 'start-failed']);
+export const RunItemOrigin = z.enum(['agent-checkpoint', 'step', 'phase', 'final', 'merge-conflict', 'agent-ended', 'uncommitted', 'start-failed', 'tests-failed']);
 export type RunItemOrigin = z.infer<typeof RunItemOrigin>;
 
 export const RunItemStatus = z.enum(['open', 'approved', 'rejected', 'answered', 'dropped']);

@@ -1,9 +1,11 @@
+import type { AgentInfo } from '../../common/protocol/agents';
 import type { Plan } from '../../common/protocol/plan';
 import { WireError, WireErrorCode } from '../../common/wire/errors';
 import type { AuditLog } from '../audit/auditLog';
 import type { Actor } from '../sessions/sessionManager';
 import type { RunItem, RunItems } from './runItems';
 import type { RunRecord, RunStore } from './runStore';
+import { resolutionTexts } from './escalations';
 import type { StepGit } from './stepGit';
 
 type Phase = Plan['phases'][number];
@@ -59,6 +61,32 @@ export class RunReviews {
     if (approved) return true;
     if (checkpoint) return false;
     return (await this.deps.git.review(run.repo, base, head)).protected_paths.length === 0;
+  }
+
+  /** The tests the step's last checkpoint says it ran, run again on what would be merged: a failure is escalated. */
+  async testsFail(run: RunRecord, step: string, agent: AgentInfo, head: string): Promise<boolean> {
+    const claimed = this.deps.items
+      .all(run.id)
+      .filter((item) => item.step === step && item.origin === 'agent-checkpoint')
+      .at(-1)?.detail.tests_run;
+    const commands = Array.isArray(claimed) ? claimed.filter((command): command is string => typeof command === 'string' && command.trim() !== '') : [];
+    if (commands.length === 0) return false;
+    const results = await this.deps.git.verify(agent, commands);
+    const failed = results?.find((result) => !result.ok);
+    this.deps.audit.append({
+      actor: 'host',
+      action: 'step.verify',
+      target: `run:${run.id}`,
+      outcome: results && !failed ? 'ok' : 'error',
+      ...(results ? {} : { reason: 'this host cannot sandbox, and an agent’s code never runs unconfined: not verified' }),
+      data: { step, head, commands, failed: failed?.command ?? null },
+    });
+    if (!failed) return false;
+    this.deps.store.updateStep(run.id, step, { state: 'blocked' });
+    this.escalate(run, step, agent.name, 'tests-failed', `Step ${step} says it ran \`${failed.command}\`, which fails on its branch`, failed.output, resolutionTexts('tests-failed'), {
+      command: failed.command,
+    });
+    return true;
   }
 
   /** A phase (or the whole run) is through its runbook checkpoint: approved, or raised now and waited for. */

@@ -5,6 +5,7 @@ import { protectedPathsMatcher } from '../policy';
 import { branchHead, createBranch, diffBetween, mergeIntoBranch, type DiffFile } from '../repos/integration';
 import type { Repos } from '../repos/repos';
 import { scanDiff, type SecretFinding } from './secretScan';
+import { verifyStep, type VerifyResult } from './stepVerify';
 
 /** What a person reviews at a checkpoint: the diff, what the secret scan found in it, and the protected paths it touches. */
 export interface StepReview {
@@ -27,6 +28,8 @@ export interface StepGit {
   dirty(agent: AgentInfo): Promise<string[]>;
   review(repo: string, base: string, head: string): Promise<StepReview>;
   merge(repo: string, target: string, source: string, message: string): Promise<StepMerge>;
+  /** The tests a step says it ran, run again where it ran them (stepVerify.ts); null when they cannot be confined. */
+  verify(agent: AgentInfo, commands: readonly string[]): Promise<VerifyResult[] | null>;
 }
 
 const MERGER = { name: 'flightdeck coordinator', email: 'coordinator@agents.flightdeck.invalid' };
@@ -56,6 +59,7 @@ export function stepGit(repos: Repos, governance: Governance): StepGit {
       });
       return { files: diff.files, diff: diff.patch, truncated: diff.truncated, secrets: scanDiff(diff.patch), protected_paths: protectedPaths };
     },
+    verify: (agent, commands) => verifyStep(governance, repos, agent, commands),
     merge: (repo, target, source, message) =>
       serialized(repo, async () => {
         const result = await mergeIntoBranch(clone(repo), { target, source, message, author: MERGER });

@@ -297,4 +297,46 @@ describe('runs: the coordinator runs the approved plan to its end', () => {
     const resumes = readAudit(hostDir).filter((row) => row.action === 'agent.resume' && row.target === `agent:${id}-docs`);
     expect(resumes.map((row) => row.outcome)).toEqual(['ok']);
   }, 300_000);
+
+  it('runs again the tests a step says it ran, and escalates when they fail on its branch', async () => {
+    await repo.cleanup();
+    // check.js passes once fixed.txt exists.
+    repo = await makeRepo([{ message: 'A check', files: { 'check.js': 'process.exit(require("fs").existsSync("fixed.txt") ? 0 : 1);\n', 'README.md': 'app\n' } }]);
+    const plan: Plan = { ...PLAN, phases: [{ id: 'build', title: 'Build', estimate_hours: 1, steps: [{ ...PLAN.phases[0]!.steps[1]!, id: 'fix', title: 'Fix the check' }] }] };
+    const seen: Record<string, string> = {};
+    model = await fakeAnthropic(
+      routedTurns({
+        planner: [call('submit_plan', plan)],
+        fix: [
+          shell('printf "wip\\n" > notes.txt && git add notes.txt && git commit -qm "fix: notes" && echo committed'),
+          call('checkpoint', { summary: 'The check passes', tests_run: ['node check.js'] }),
+          say('Done.'),
+          (request) => ((seen.sentBack = lastMessage(request)), shell('touch fixed.txt && git add fixed.txt && git commit -qm "fix: really" && echo committed')),
+          say('Fixed for real.'),
+        ],
+      }),
+    );
+    const hostDir = await addAgentHost(vm.world, model);
+    const { world } = vm;
+    expect((await world.cli(['repo', 'add', 'vm', 'app', repo.dir])).code).toBe(0);
+    const started = await world.cli(['run', 'start', 'vm', '--runbook', 'add-feature', '--repo', 'app', '--param', 'feature=fix']);
+    const id = started.stdout.trim().slice('vm/'.length);
+    await waitForInbox(hostDir, (item) => item.id === `pl-${id}-1`);
+    expect((await world.cli(['approve', `vm/pl-${id}-1`])).code).toBe(0);
+    const checkpoint = await waitForInbox(hostDir, (item) => item.kind === 'checkpoint' && item.step === 'fix', 120_000);
+    expect((await world.cli(['approve', `vm/${checkpoint.id}`])).code).toBe(0);
+
+    const failing = await waitForInbox(hostDir, (item) => item.kind === 'escalation' && item.step === 'fix', 120_000);
+    expect(failing.summary).toBe('Step fix says it ran `node check.js`, which fails on its branch');
+    expect((await world.cli(['answer', `vm/${failing.id}`, '1'])).code).toBe(0);
+    const phase = await waitForInbox(hostDir, (item) => item.kind === 'checkpoint' && item.summary.includes('Build'), 120_000);
+    expect(seen.sentBack).toContain('node check.js');
+    expect((await world.cli(['approve', `vm/${phase.id}`])).code).toBe(0);
+    await waitForRun(hostDir, id, (run) => run.state === 'done', 120_000);
+    const verified = readAudit(hostDir).filter((row) => row.action === 'step.verify' && row.target === `run:${id}`);
+    expect(verified.map((row) => [row.outcome, row.data.failed])).toEqual([
+      ['error', 'node check.js'],
+      ['ok', null],
+    ]);
+  }, 300_000);
 });

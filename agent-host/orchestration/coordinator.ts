@@ -10,9 +10,8 @@ import { refused, RunReviews } from './runReviews';
 import { chosenResolution, resolutionTexts, type EscalationOrigin } from './escalations';
 import type { RunRecord, RunStore, StepRecord } from './runStore';
 import type { StepGit } from './stepGit';
+import { HOST_ACTOR, StepAgents } from './stepAgents';
 import { stepLaunch } from './stepLaunch';
-
-export const HOST_ACTOR: Actor = { actor: 'host', data: {} };
 
 /** Steps of all runs on one host at once, whatever each runbook allows: agents share the VM's two cores and memory. */
 export const DEFAULT_HOST_STEP_LIMIT = 4;
@@ -43,21 +42,16 @@ export interface CoordinatorDeps {
  * conflict, an agent that ended on its own, work left uncommitted) into an escalation for a person — never a retry loop.
  */
 export class Coordinator {
-  /** Agents the coordinator itself is stopping (a step finished, a pause): their end is no crash. */
-  private readonly stopping = new Set<string>();
-  /**
-   * Model calls an agent had made when it was last started or woken: an idle without a call since (a resumed agent
-   * is idle before it reads the message it was woken with) is no end of its step.
-   */
-  private readonly turnsAtWake = new Map<string, number>();
   /** Agents blocked in checkpoint, by item: answered when a person decides. */
   private readonly waiting = new Map<string, (answer: AskAnswer) => void>();
   /** One scheduling pass at a time per run: starting an agent takes a while, and must not happen twice. */
   private readonly passes = new Map<string, Promise<void>>();
 
   private readonly reviews: RunReviews;
+  private readonly stepAgents: StepAgents;
 
   constructor(private readonly deps: CoordinatorDeps) {
+    this.stepAgents = new StepAgents(deps.agents, deps.log);
     this.reviews = new RunReviews({ store: deps.store, items: deps.items, git: deps.git, audit: deps.audit, planOf: deps.planOf, changed: deps.changed, log: deps.log });
     deps.agents.events.on(({ type, agent }) => {
       if (type === 'changed') this.agentChanged(agent);
@@ -144,8 +138,7 @@ export class Coordinator {
     }
     if (this.deps.store.get(run.id).state !== 'running') {
       // Paused or cancelled while it started: it stops like the others did (a resume starts it again).
-      this.stopping.add(name);
-      this.deps.agents.stop(name, HOST_ACTOR);
+      this.stepAgents.stop(name);
     }
     this.deps.store.addPrompt(run.id, { agent: name, role: step.role, step: step.id, prompt, at: Date.now() });
     this.deps.audit.append({ actor: 'host', action: 'step.start', target: `run:${run.id}`, outcome: 'ok', data: { step: step.id, agent: name, base: head } });
@@ -200,7 +193,7 @@ export class Coordinator {
               ? `\`${String(item.detail.command)}\` fails on your branch:\n${String(item.detail.context)}\nMake it pass, commit, and end your turn.`
               : `You were restarted by ${by.actor}. Carry on with your step; when it is done, end your turn.`;
       this.deps.store.updateStep(run.id, step.id, { state: 'running', restarts: record.restarts });
-      await this.wake(run, record.agent!, message, by);
+      await this.stepAgents.wake(run.id, record.agent!, message, by);
     }
     this.deps.changed(run.id);
     this.schedule(run.id);
@@ -222,13 +215,13 @@ export class Coordinator {
       const waiter = this.waiting.get(item.id);
       this.waiting.delete(item.id);
       if (waiter) waiter({ answer, by: by.actor });
-      else await this.wake(run, step.agent!, answer, by);
+      else await this.stepAgents.wake(run.id, step.agent!, answer, by);
     } else if (item.origin === 'step') {
       const step = this.deps.store.step(run.id, item.step!);
       if (approve) await this.merge(run, this.stepOf(run.id, step.step));
       else {
         this.deps.store.updateStep(run.id, step.step, { state: 'running' });
-        await this.wake(run, step.agent!, `Your step was reviewed and sent back by ${by.actor}: ${text}\nRework it, commit, and end your turn.`, by);
+        await this.stepAgents.wake(run.id, step.agent!, `Your step was reviewed and sent back by ${by.actor}: ${text}\nRework it, commit, and end your turn.`, by);
       }
     } else if (!approve) {
       // A phase or the whole run sent back: the steps nothing else in it builds on take the feedback.
@@ -240,7 +233,7 @@ export class Coordinator {
         const record = this.deps.store.step(run.id, leaf.id);
         if (!record.agent) continue;
         this.deps.store.updateStep(run.id, leaf.id, { state: 'running' });
-        await this.wake(run, record.agent, `The ${item.phase ? 'phase' : 'run'} was reviewed and sent back by ${by.actor}: ${text}\nRework your part, commit, and end your turn.`, by);
+        await this.stepAgents.wake(run.id, record.agent, `The ${item.phase ? 'phase' : 'run'} was reviewed and sent back by ${by.actor}: ${text}\nRework your part, commit, and end your turn.`, by);
       }
     }
     this.deps.changed(run.id);
@@ -255,8 +248,7 @@ export class Coordinator {
     const run = this.deps.store.find(place.run);
     const record = this.deps.store.step(place.run, place.step);
     if (!run || run.state === 'cancelled' || !['running', 'waiting'].includes(record.state)) return;
-    const worked = agent.turns > (this.turnsAtWake.get(agent.name) ?? 0);
-    if (agent.status === 'idle' && worked && !this.stopping.has(agent.name)) {
+    if (this.stepAgents.finishedTurn(agent)) {
       void this.finish(run, this.stepOf(run.id, place.step), agent).catch((error: unknown) => this.deps.log(`run ${run.id}: finishing step ${place.step}: ${String(error)}`));
     } else if (agent.status === 'waiting-for-human' && record.state === 'running') {
       this.deps.store.updateStep(run.id, place.step, { state: 'waiting' });
@@ -264,14 +256,14 @@ export class Coordinator {
     } else if (agent.status === 'working' && record.state === 'waiting') {
       this.deps.store.updateStep(run.id, place.step, { state: 'running' });
       this.deps.changed(run.id);
-    } else if ((agent.status === 'exited' || agent.status === 'stopped') && !this.stopping.has(agent.name) && run.state !== 'paused') {
+    } else if (this.stepAgents.endedUnasked(agent) && run.state !== 'paused') {
       void this.agentEnded(run, this.stepOf(run.id, place.step), agent).catch((error: unknown) => this.deps.log(`run ${run.id}: step ${place.step}: ${String(error)}`));
     }
   }
 
   /** The agent's turn ended: it is stopped, its branch checked, reviewed if the step asks for it, and merged. */
   private async finish(run: RunRecord, step: Step, agent: AgentInfo): Promise<void> {
-    await this.stopAgent(agent.name);
+    await this.stepAgents.stopAndWait(agent.name);
     if (this.over(run.id)) return;
     const dirty = await this.deps.git.dirty(agent);
     if (dirty.length > 0) {
@@ -324,20 +316,13 @@ export class Coordinator {
 
   /** Pause: the running step agents stop (resumable); nothing new starts. */
   pause(run: string): void {
-    for (const step of this.deps.store.steps(run)) {
-      if (step.agent && this.deps.agents.isRunning(step.agent)) {
-        this.stopping.add(step.agent);
-        this.deps.agents.stop(step.agent, HOST_ACTOR);
-      }
-    }
+    for (const step of this.deps.store.steps(run)) if (step.agent) this.stepAgents.stop(step.agent);
   }
 
   /** After a pause: the step agents that were working go on; then whatever may start, starts. */
   async unpause(run: RunRecord, by: Actor): Promise<void> {
     for (const step of this.activeSteps(run.id)) {
-      if (this.deps.agents.isRunning(step.agent!)) continue;
-      this.stopping.delete(step.agent!);
-      await this.deps.agents.resume(step.agent!, {}, by).catch((error: unknown) => this.deps.log(`run ${run.id}: could not resume ${step.agent}: ${String(error)}`));
+      if (!this.deps.agents.isRunning(step.agent!)) await this.stepAgents.resume(run.id, step.agent!, by);
     }
     this.schedule(run.id);
   }
@@ -364,43 +349,11 @@ export class Coordinator {
       waiter({ answer: 'The run was cancelled: stop now.', by: by.actor });
     }
     this.deps.items.dropAll(run, by.actor);
-    for (const step of this.deps.store.steps(run)) {
-      if (!step.agent || !this.deps.agents.isRunning(step.agent)) continue;
-      this.stopping.add(step.agent);
-      this.deps.agents.stop(step.agent, by);
-    }
+    for (const step of this.deps.store.steps(run)) if (step.agent) this.stepAgents.stop(step.agent, by);
   }
 
   private activeSteps(run: string): StepRecord[] {
     return this.deps.store.steps(run).filter((step) => step.agent !== null && ['running', 'waiting', 'checkpoint'].includes(step.state));
-  }
-
-  /** Tells a step's agent something and makes sure it runs to hear it. */
-  private async wake(run: RunRecord, agent: string, message: string, by: Actor): Promise<void> {
-    this.deps.agents.send(agent, message, by);
-    if (this.deps.agents.isRunning(agent)) return;
-    this.stopping.delete(agent);
-    this.turnsAtWake.set(agent, this.deps.agents.find(agent)?.turns ?? 0);
-    try {
-      await this.deps.agents.resume(agent, {}, by);
-    } catch (error) {
-      this.deps.log(`run ${run.id}: could not resume ${agent}: ${String(error)}`);
-    }
-  }
-
-  private async stopAgent(name: string): Promise<void> {
-    if (!this.deps.agents.isRunning(name)) return;
-    this.stopping.add(name);
-    const ended = new Promise<void>((resolve) => {
-      const off = this.deps.agents.events.on(({ agent }) => {
-        if (agent.name === name && !this.deps.agents.isRunning(name)) {
-          off();
-          resolve();
-        }
-      });
-    });
-    this.deps.agents.stop(name, HOST_ACTOR);
-    await ended;
   }
 
   /** A run that ended (or was paused) while something was under way: what was under way does not go on. */

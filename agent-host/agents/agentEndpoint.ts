@@ -24,6 +24,8 @@ export interface AgentEndpointHandlers {
   usage(model: string, usage: TokenUsage): Result<'agent.usage'>;
   progress(message: string): void;
   ask(kind: HumanRequestKind, input: Record<string, unknown>): Promise<Result<'agent.ask'>>;
+  /** A run tool the agent's run offers it (propose_learnings). Absent: the agent is offered none. */
+  runTool?(tool: Params<'agent.runTool'>['tool'], input: Record<string, unknown>): Result<'agent.runTool'>;
   /** Resolves with the next queued human message; `signal` aborts when the asking connection goes away. */
   nextMessage(signal: AbortSignal): Promise<Result<'agent.nextMessage'>>;
   saveConversation(conversation: unknown, turns: number): void;
@@ -126,6 +128,12 @@ export class AgentEndpoint {
     peer.handle('agent.usage', ({ model, usage }) => authed(() => handlers.usage(model, usage)));
     peer.handle('agent.progress', ({ message }) => authed(() => (handlers.progress(message), {})));
     peer.handle('agent.ask', ({ kind, input }) => authed(() => handlers.ask(kind, input)));
+    peer.handle('agent.runTool', ({ tool, input }) =>
+      authed(() => {
+        if (!handlers.runTool) throw new WireError(WireErrorCode.InvalidRequest, `${tool} is not offered to this agent`);
+        return handlers.runTool(tool, input);
+      }),
+    );
     peer.handle('agent.nextMessage', () => authed(() => handlers.nextMessage(gone.signal)));
     peer.handle('conversation.save', ({ conversation, turns }) => authed(() => (handlers.saveConversation(conversation, turns), {})));
     peer.handle('hook.event', (params) => authed(() => handlers.hookEvent(params)));

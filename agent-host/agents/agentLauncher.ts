@@ -46,7 +46,7 @@ export interface AgentLauncherDeps {
   log: (message: string) => void;
   hooksDeadlineMs?: number;
   /** A run's additions to its agents (role policy, read-only planner, gates the run handles). */
-  bindings: () => AgentBindings | undefined;
+  bindings: AgentBindings;
 }
 
 /** What one run of an agent holds on the host, released when its process ends (or its start fails). */
@@ -73,7 +73,7 @@ export class AgentLauncher {
   async launch(record: AgentRecord, profile: Profile, resuming: boolean, size: { cols: number; rows: number }, by: Actor): Promise<void> {
     const { governance } = this.deps;
     const agentEnv = readAgentEnv(this.deps.paths.agentEnv);
-    const binding = this.deps.bindings()?.(record.name);
+    const binding = this.deps.bindings(record.name);
     // The repo's policy as the agent's base commit has it: what the agent later writes into its branch changes nothing.
     const policy = await governance.agentPolicy(record.repo, record.baseCommit, { ...agentEnv, ...profile.env }, binding?.policyLayers);
     const probe = await governance.probe();
@@ -153,6 +153,7 @@ export class AgentLauncher {
           usage: (model, usage) => live().usage(model, usage),
           progress: (message) => live().progress(message),
           ask: (kind, input) => live().ask(kind, input),
+          runTool: (tool, input) => live().runTool(tool, input),
           nextMessage: (signal) => live().nextMessage(signal),
           saveConversation: (conversation, turns) => live().saveConversation(conversation, turns),
           hookEvent: (params) => live().hookEvent(params),
@@ -222,6 +223,7 @@ export class AgentLauncher {
       changed: this.deps.changed,
       log: this.deps.log,
       routeAsk: binding ? (kind, input) => binding.ask(kind, input) : undefined,
+      runTools: binding?.runTools ?? {},
     });
     agent.endpoint = endpoint;
     this.deps.running.set(record.name, agent);

@@ -62,7 +62,8 @@ export class AgentManager {
   private readonly starting = new Set<string>();
   private readonly paths: ReturnType<typeof agentPaths>;
   private readonly launcher: AgentLauncher;
-  private bindings: AgentBindings | undefined;
+  /** Each binds its own agents (runs' planners and steps, retrospectives); the first that knows an agent binds it. */
+  private readonly bindings: AgentBindings[] = [];
 
   constructor(private readonly deps: AgentManagerDeps) {
     this.paths = agentPaths(deps.stateDir);
@@ -87,13 +88,13 @@ export class AgentManager {
       changed: (record) => this.changed(record),
       log: deps.log,
       hooksDeadlineMs: deps.hooksDeadlineMs,
-      bindings: () => this.bindings,
+      bindings: (agent) => this.bindings.reduce<ReturnType<AgentBindings>>((found, bind) => found ?? bind(agent), undefined),
     });
   }
 
   /** Runs add to their agents (role policy, read-only planner, their gates): asked at every launch and resume. */
   bindRuns(bindings: AgentBindings): void {
-    this.bindings = bindings;
+    this.bindings.push(bindings);
   }
 
   /** Whether the agent's process runs now. */

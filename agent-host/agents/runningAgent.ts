@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { AgentHello, ToolDecision } from '../../common/protocol/agentEndpoint';
-import { ZERO_USAGE, type AgentStatus, type HumanRequestKind, type MessageDelivery, type TokenUsage } from '../../common/protocol/agents';
-import { flightdeckTools } from '../../common/protocol/flightdeckTools';
+import { addUsage, ZERO_USAGE, type AgentStatus, type HumanRequestKind, type MessageDelivery, type TokenUsage } from '../../common/protocol/agents';
+import { flightdeckTools, type RunToolName } from '../../common/protocol/flightdeckTools';
 import { WireError, WireErrorCode } from '../../common/wire/errors';
 import { describeZodIssues } from '../../common/zodIssues';
 import type { AuditLog } from '../audit/auditLog';
@@ -31,6 +31,8 @@ export interface RunningAgentDeps {
   log: (message: string) => void;
   /** The agent's run takes some blocking tools itself (AgentBinding.ask). */
   routeAsk?: AgentBinding['ask'];
+  /** The run tools its run offers it (AgentBinding.runTools). */
+  runTools: NonNullable<AgentBinding['runTools']>;
 }
 
 /** What the policy holds this agent to beyond single tool calls. */
@@ -116,6 +118,7 @@ export class RunningAgent implements AgentEndpointHandlers {
       limits: { maxTurns: this.profile.maxTurns, maxTokens: this.profile.maxTokens, contextTokens: this.profile.contextTokens },
       turns: record.turns,
       conversation: role === 'agent' ? this.deps.store.conversation(this.name) : null,
+      runTools: Object.keys(this.deps.runTools) as RunToolName[],
     };
   }
 
@@ -159,6 +162,15 @@ export class RunningAgent implements AgentEndpointHandlers {
     this.update({ status: 'waiting-for-human', question: { id, kind, text: line, ...(options ? { options } : {}), askedAt: Date.now() } });
     this.session.reportStatus('waiting-for-input');
     return new Promise((resolve) => (this.pendingAsk = { id, kind, input: parsed.data as Record<string, unknown>, resolve }));
+  }
+
+  /** A run tool: only when its run offers it to this agent; the input is checked against the tool's schema first. */
+  runTool(tool: RunToolName, input: Record<string, unknown>): { text: string } {
+    const handle = this.deps.runTools[tool];
+    if (!handle) throw new WireError(WireErrorCode.InvalidRequest, `${tool} is not offered to this agent`);
+    const parsed = flightdeckTools[tool].input.safeParse(input);
+    if (!parsed.success) throw new WireError(WireErrorCode.InvalidParams, `invalid ${tool} input: ${describeZodIssues(parsed.error)}`);
+    return { text: handle(parsed.data) };
   }
 
   /** A gate the run holds (the plan under review): the agent waits on a human meanwhile, as for its own questions. */
@@ -326,13 +338,4 @@ export class RunningAgent implements AgentEndpointHandlers {
       if (this.session.running) this.session.write('\r');
     }, ENTER_AFTER_PASTE_MS).unref();
   }
-}
-
-function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
-  return {
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
-    cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
-  };
 }

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../journal/database';
-import { AuditLog, canonicalJson, GENESIS_HASH, verifyAudit } from './auditLog';
+import { canonicalJson, GENESIS_HASH } from '../../common/audit/chain';
+import { AuditLog, verifyAudit } from './auditLog';
 import { InputAuditor } from './inputAuditor';
 
 let dir: string;

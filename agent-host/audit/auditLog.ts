@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson, GENESIS_HASH, recordHashInput } from '../../common/audit/chain';
 import { redactDeep, redactSecrets } from '../../common/security/redact';
 import type { Db } from '../journal/database';
-
-export const GENESIS_HASH = '0'.repeat(64);
 
 /** Outcome of the audited action; governance adds 'denied' decisions through the same table. */
 export type AuditOutcome = 'ok' | 'error' | 'denied';
@@ -40,32 +39,10 @@ export interface AuditRow {
   hash: string;
 }
 
-/** JSON with object keys sorted at every level, so equal data always hashes equal. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
 /** The hash covers every column but itself, in a fixed order, plus the previous record's hash. */
 export function recordHash(row: Omit<AuditRow, 'hash'>): string {
-  const canonical = canonicalJson([
-    row.seq,
-    row.time,
-    row.actor,
-    row.action,
-    row.target,
-    row.reason,
-    row.outcome,
-    row.data,
-    row.prev_hash,
-  ]);
-  return createHash('sha256').update(canonical).digest('hex');
+  const { prev_hash: prevHash, ...rest } = row;
+  return createHash('sha256').update(recordHashInput({ ...rest, prevHash })).digest('hex');
 }
 
 /** Append-only, hash-chained audit records in the host database. */

@@ -72,24 +72,29 @@ export class AuditReader {
       where.push('seq < ?');
       args.push(filter.before);
     }
-    const sql = `SELECT * FROM audit ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    if (filter.after !== undefined) {
+      where.push('seq > ?');
+      args.push(filter.after);
+    }
+    // From a cursor: the oldest after it (a mirror pages forward); else the newest (a person looks back).
+    const order = filter.after !== undefined ? 'ASC' : 'DESC';
+    const sql = `SELECT * FROM audit ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${order} LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args, filter.limit + 1) as AuditRow[];
     const more = rows.length > filter.limit;
+    const page = rows.slice(0, filter.limit);
     return {
-      records: rows
-        .slice(0, filter.limit)
-        .reverse()
-        .map((row) => ({
-          seq: row.seq,
-          time: row.time,
-          actor: row.actor,
-          action: row.action,
-          target: row.target,
-          reason: row.reason,
-          outcome: row.outcome,
-          data: JSON.parse(row.data) as Record<string, unknown>,
-          hash: row.hash,
-        })),
+      records: (order === 'DESC' ? page.reverse() : page).map((row) => ({
+        seq: row.seq,
+        time: row.time,
+        actor: row.actor,
+        action: row.action,
+        target: row.target,
+        reason: row.reason,
+        outcome: row.outcome,
+        data: JSON.parse(row.data) as Record<string, unknown>,
+        prevHash: row.prev_hash,
+        hash: row.hash,
+      })),
       more,
     };
   }

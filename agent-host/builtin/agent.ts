@@ -105,7 +105,7 @@ async function start(io: AgentIo, endpoint: Endpoint, transcript: Transcript, sh
   }
   const model = hello.model ?? DEFAULT_MODEL;
   transcript.info(`Flightdeck agent ${hello.name} · ${model} · branch ${hello.branch} · ${root}`);
-  const tools = builtinTools(endpoint, io.env);
+  const tools = builtinTools(endpoint, io.env, hello.runTools);
   const request: ModelRequest = {
     model,
     maxTokens: hello.limits.maxTokens,

@@ -17,6 +17,7 @@ export function systemPrompt(hello: AgentHello, worktree: string): string {
     '- escalate: when you are blocked or something is wrong beyond your task; it waits.',
     '- checkpoint: at each milestone, summarise what you did and which tests you ran; it waits for approval. If the answer asks for changes, make them.',
     '- submit_plan: when your task is to plan, submit the structured plan; it waits for review.',
+    ...(hello.runTools?.includes('propose_learnings') ? ['- propose_learnings: when your task is a retrospective, propose what the run taught; it returns at once.'] : []),
     '',
     'Every tool call is checked by the host first and may be denied with a reason: do not retry a denied call as it was; work around it or ask.',
     'Read before you edit; keep changes focused on the task; run the relevant tests.',

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { AGENT_ENV, agentEndpointProtocol, type AgentEndpointProtocol } from '../../common/protocol/agentEndpoint';
+import { AGENT_ENV, agentEndpointProtocol, type AgentEndpointProtocol, type AgentHello } from '../../common/protocol/agentEndpoint';
 import { LocalError } from '../../common/wire/errors';
 import { RpcPeer } from '../../common/wire/peer';
 import { SocketTransport } from '../wire/socketTransport';
@@ -45,17 +45,21 @@ function connectSocket(path: string, timeoutMs: number): Promise<Socket> {
 }
 
 /**
- * A peer on the agent's endpoint that has said hello with its token and role. Requests time out after
- * `requestTimeoutMs` (0: never) unless a call says otherwise.
+ * A peer on the agent's endpoint that has said hello with its token and role, and what the host answered. Requests
+ * time out after `requestTimeoutMs` (0: never) unless a call says otherwise.
  */
-export async function openEndpoint(address: EndpointAddress, role: 'hook' | 'mcp', requestTimeoutMs: number): Promise<EndpointPeer> {
+export async function greetEndpoint(address: EndpointAddress, role: 'hook' | 'mcp', requestTimeoutMs: number): Promise<{ peer: EndpointPeer; hello: AgentHello }> {
   const socket = await connectSocket(address.socketPath, requestTimeoutMs);
   const peer = new RpcPeer(agentEndpointProtocol, new SocketTransport(socket), { requestTimeoutMs });
   try {
-    await peer.request('agent.hello', { token: address.token, role });
+    return { peer, hello: await peer.request('agent.hello', { token: address.token, role }) };
   } catch (error) {
     peer.close();
     throw error;
   }
-  return peer;
+}
+
+/** A peer on the agent's endpoint that has said hello (greetEndpoint), for helpers that need nothing of the answer. */
+export async function openEndpoint(address: EndpointAddress, role: 'hook' | 'mcp', requestTimeoutMs: number): Promise<EndpointPeer> {
+  return (await greetEndpoint(address, role, requestTimeoutMs)).peer;
 }

@@ -4,10 +4,10 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { GatewayTool } from '../../common/protocol/agentEndpoint';
-import { FLIGHTDECK_TOOL_NAMES, flightdeckTools, isFlightdeckTool, type FlightdeckToolName } from '../../common/protocol/flightdeckTools';
+import { flightdeckTools, isFlightdeckTool, isRunTool, offeredFlightdeckTools, type FlightdeckToolName } from '../../common/protocol/flightdeckTools';
 import { errorMessage, WireError, WireErrorCode } from '../../common/wire/errors';
 import { describeZodIssues } from '../../common/zodIssues';
-import { endpointFromEnv, openEndpoint, type EndpointPeer } from '../cliAgents/endpointClient';
+import { endpointFromEnv, greetEndpoint, type EndpointPeer } from '../cliAgents/endpointClient';
 import { MCP_SERVER_NAME } from '../cliAgents/hookCommand';
 import { HOST_VERSION } from '../version';
 
@@ -19,12 +19,14 @@ const GATEWAY_LIST_TIMEOUT_MS = 120_000;
 const GATEWAY_CALL_MARGIN_MS = 10_000;
 
 /** Flightdeck's own tools as MCP lists them: the JSON Schema of each input, as the SDK's McpServer derives it. */
-const FLIGHTDECK_TOOL_LIST: Tool[] = FLIGHTDECK_TOOL_NAMES.map((name) => ({
-  name,
-  description: flightdeckTools[name].description,
-  inputSchema: z.toJSONSchema(flightdeckTools[name].input, { target: 'draft-7', io: 'input' }) as Tool['inputSchema'],
-  execution: { taskSupport: 'forbidden' },
-}));
+function flightdeckToolList(names: readonly FlightdeckToolName[]): Tool[] {
+  return names.map((name) => ({
+    name,
+    description: flightdeckTools[name].description,
+    inputSchema: z.toJSONSchema(flightdeckTools[name].input, { target: 'draft-7', io: 'input' }) as Tool['inputSchema'],
+    execution: { taskSupport: 'forbidden' },
+  }));
+}
 
 /**
  * `agent-host mcp`: the host's MCP endpoint for a CLI agent (an MCP server on stdio, run by the CLI). It offers
@@ -41,8 +43,12 @@ export async function mcp(): Promise<number> {
     return 1;
   }
   let peer: EndpointPeer;
+  let offered: FlightdeckToolName[];
   try {
-    peer = await openEndpoint(address, 'mcp', REQUEST_TIMEOUT_MS);
+    const greeted = await greetEndpoint(address, 'mcp', REQUEST_TIMEOUT_MS);
+    peer = greeted.peer;
+    // Run tools only to the agents their run offers them to (propose_learnings to a retrospective).
+    offered = offeredFlightdeckTools(greeted.hello.runTools ?? []);
   } catch (error) {
     process.stderr.write(`agent-host mcp: cannot reach the agent's endpoint: ${errorMessage(error)}\n`);
     return 1;
@@ -51,10 +57,11 @@ export async function mcp(): Promise<number> {
   const gateway = new GatewayClient(peer);
   // The low-level server: the gateway's tools come with JSON Schemas of their own, which McpServer cannot take.
   const server = new Server({ name: MCP_SERVER_NAME, version: HOST_VERSION }, { capabilities: { tools: { listChanged: true } } });
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...FLIGHTDECK_TOOL_LIST, ...(await gateway.tools())] }));
+  const ownTools = flightdeckToolList(offered);
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...ownTools, ...(await gateway.tools())] }));
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
     const { name, arguments: args = {} } = request.params;
-    if (!isFlightdeckTool(name)) return gateway.call(name, args);
+    if (!isFlightdeckTool(name) || !offered.includes(name)) return gateway.call(name, args);
     const input = flightdeckTools[name].input.safeParse(args);
     if (!input.success) return result(`Input validation error: Invalid arguments for tool ${name}: ${describeZodIssues(input.error)}`, true);
     return call(peer, name, input.data);
@@ -129,6 +136,8 @@ async function call(peer: EndpointPeer, tool: FlightdeckToolName, input: Record<
     if (tool === 'report_progress') {
       await peer.request('agent.progress', { message: String(input.message) });
       text = 'Reported to the tech lead.';
+    } else if (isRunTool(tool)) {
+      text = (await peer.request('agent.runTool', { tool, input })).text;
     } else {
       const { answer, by } = await peer.request('agent.ask', { kind: tool, input }, { timeoutMs: 0 });
       text = `${by} answered:\n${answer}`;

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
+import { errorMessage } from '../../common/wire/errors';
 import { AuditLog } from '../audit/auditLog';
 import { AuditReader } from '../audit/auditReader';
 import { InputAuditor } from '../audit/inputAuditor';
@@ -13,7 +14,10 @@ import { SessionManager } from '../sessions/sessionManager';
 import { Governance } from '../governance/governance';
 import { AgentManager } from '../agents/agentManager';
 import { Inbox } from '../orchestration/inbox';
+import { LearningStore } from '../orchestration/learningStore';
 import { Orchestrator } from '../orchestration/orchestrator';
+import { PullRequests } from '../orchestration/pullRequests';
+import { Retrospectives } from '../orchestration/retrospectives';
 import { stepGit } from '../orchestration/stepGit';
 import { Repos } from '../repos/repos';
 import { builtInRunbooksDir } from '../runbooks/builtInDir';
@@ -43,6 +47,8 @@ export class Daemon implements HostContext {
   readonly runbooks: RunbookLibrary;
   readonly orchestrator: Orchestrator;
   readonly inbox: Inbox;
+  readonly retrospectives: Retrospectives;
+  readonly pullRequests: PullRequests;
   private readonly clients = new Set<ClientConnection>();
   private server: Server | undefined;
   private nextClient = 1;
@@ -106,11 +112,15 @@ export class Daemon implements HostContext {
       builtInDir: builtInRunbooksDir(process.argv[1]!),
       repoFiles: (repo) => runbookFilesOf(this.repos, repo),
     });
+    // One for the coordinator and the reworks of pull requests: merges into a repo go one at a time.
+    const git = stepGit(this.repos, this.governance);
+    const learnings = new LearningStore(db);
     this.orchestrator = new Orchestrator({
       db,
+      learnings,
       agents: this.agents,
       repos: this.repos,
-      git: stepGit(this.repos, this.governance),
+      git,
       audit: this.audit,
       runbooks: this.runbooks,
       log: (message) => this.log(message),
@@ -128,6 +138,40 @@ export class Daemon implements HostContext {
     this.inbox.events.on((event) => {
       for (const client of this.clients) if (client.ready) client.peer.notify('inbox.event', event);
     });
+    this.retrospectives = new Retrospectives({
+      db,
+      learnings,
+      agents: this.agents,
+      git,
+      audit: this.audit,
+      auditReader: this.auditReader,
+      runsDone: this.orchestrator.runsDone,
+      record: (run) => this.orchestrator.record(run),
+      extraEvidence: (run) => this.pullRequests.reviewEvidence(run),
+      log: (message) => this.log(message),
+      onListenerError: (error, emitter) => this.fault(error, `a listener of ${emitter}`),
+    });
+    this.inbox.addSource(this.retrospectives);
+    this.pullRequests = new PullRequests({
+      db,
+      stateDir: config.stateDir,
+      agents: this.agents,
+      repos: this.repos,
+      git,
+      audit: this.audit,
+      record: (run) => this.orchestrator.record(run),
+      accepted: (runbook, repo) => learnings.accepted(runbook, repo),
+      runChanged: (run) => this.orchestrator.runEvents.emit(this.orchestrator.show(run).run),
+      log: (message) => this.log(message),
+      onListenerError: (error, emitter) => this.fault(error, `a listener of ${emitter}`),
+    });
+    this.agents.bindRuns((agent) => this.pullRequests.bindingFor(agent));
+    this.orchestrator.runsDone.on((run) => this.pullRequests.runDone(run));
+    // Review comments are learnings candidates: once reworked, they go to a retrospective round of their own.
+    this.pullRequests.reworked.on((run) => {
+      this.retrospectives.startRetrospective(run, 'review feedback was reworked').catch((error: unknown) => this.log(`run ${run}: no retrospective after the rework: ${errorMessage(error)}`));
+    });
+    this.inbox.addSource(this.pullRequests.inbox);
     this.sessions.laggingViewers.on((viewer) => {
       for (const client of this.clients) if (client.ownsViewer(viewer)) client.dropViewer(viewer, 'fell-behind');
     });
@@ -160,6 +204,8 @@ export class Daemon implements HostContext {
     await daemon.listen(paths.socket);
     // Planners that died with the previous daemon go on; clients may connect meanwhile.
     daemon.orchestrator.restore().catch((error: unknown) => daemon.fault(error, 'restoring runs'));
+    daemon.retrospectives.restore().catch((error: unknown) => daemon.fault(error, 'restoring retrospectives'));
+    daemon.pullRequests.restore().catch((error: unknown) => daemon.fault(error, 'restoring pull requests'));
     return daemon;
   }
 
@@ -200,6 +246,8 @@ export class Daemon implements HostContext {
     this.stopping = true;
     clearInterval(this.watchdog);
     clearInterval(this.retentionTimer);
+    // Not awaited: a poll waiting on a slow forge must not hold the stop; what it finds is polled again next time.
+    void this.pullRequests.stop();
     this.log(`stopping: ${reason}`);
     this.server?.close();
     // Each step on its own: after a database fault the first may fail, the rest must still run.

@@ -22,6 +22,7 @@ export function registerRunHandlers(
   peer.handle('run.start', (params) => guarded(async () => ({ run: await host.orchestrator.start(params, actor()) })));
   peer.handle('run.list', () => guarded(() => ({ runs: host.orchestrator.list() })));
   peer.handle('run.show', ({ run }) => guarded(() => host.orchestrator.show(run)));
+  peer.handle('run.record', ({ run }) => guarded(() => ({ record: host.orchestrator.record(run) })));
   peer.handle('run.cancel', ({ run }) => guarded(async () => ({ run: await host.orchestrator.cancel(run, actor()) })));
   peer.handle('run.pause', ({ run }) => guarded(() => ({ run: host.orchestrator.pause(run, actor()) })));
   peer.handle('run.resume', ({ run }) => guarded(async () => ({ run: await host.orchestrator.resume(run, actor()) })));

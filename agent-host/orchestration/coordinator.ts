@@ -8,6 +8,8 @@ import type { Actor } from '../sessions/sessionManager';
 import type { RunItem, RunItems } from './runItems';
 import { refused, RunReviews } from './runReviews';
 import { chosenResolution, resolutionTexts, type EscalationOrigin } from './escalations';
+import type { AcceptedLearning } from './prompts';
+import type { RecordCommit } from './runRecordCommit';
 import type { RunRecord, RunStore, StepRecord } from './runStore';
 import type { StepGit } from './stepGit';
 import { HOST_ACTOR, StepAgents } from './stepAgents';
@@ -31,6 +33,12 @@ export interface CoordinatorDeps {
   changed(run: string): void;
   /** A person chose to cancel the run from an escalation. */
   cancel(run: string, by: Actor): Promise<void>;
+  /** The finished run's record onto its integration branch (runRecordCommit.ts). */
+  commitRecord(run: RunRecord): Promise<RecordCommit>;
+  /** After the run is done and announced: what follows a run (its retrospective, its pull request). */
+  done(run: string): void;
+  /** Learnings accepted on this host for the run's runbook and repo: in every step's prompt. */
+  accepted(run: RunRecord): readonly AcceptedLearning[];
   log(message: string): void;
   hostStepLimit?: number;
 }
@@ -105,10 +113,16 @@ export class Coordinator {
       if (runbook.frontMatter.checkpoints.after_each_phase && !(await this.reviews.runbookCheckpointPassed(run, 'phase', phase))) return;
     }
     if (runbook.frontMatter.checkpoints.before_merge && !(await this.reviews.runbookCheckpointPassed(run, 'final', null))) return;
+    // The record goes onto the branch before anyone hears the run is done: that branch is what they will merge.
+    const recorded = await this.deps.commitRecord(run);
+    if (this.over(id)) return;
+    const reason = recorded.error === null ? null : `the run's record could not be committed: ${recorded.error}`;
+    if (reason) this.deps.log(`run ${id}: ${reason}`);
     this.deps.store.update(id, { state: 'done', reason: null });
-    this.deps.audit.append({ actor: 'host', action: 'run.done', target: `run:${id}`, outcome: 'ok', data: { integrationBranch: run.integrationBranch } });
+    this.deps.audit.append({ actor: 'host', action: 'run.done', target: `run:${id}`, reason, outcome: 'ok', data: { integrationBranch: run.integrationBranch, recordCommit: recorded.commit } });
     this.deps.log(`run ${id}: done`);
     this.deps.changed(id);
+    this.deps.done(id);
   }
 
   private hasSlot(run: string, perRun: number): boolean {
@@ -125,7 +139,7 @@ export class Coordinator {
     const runbook = this.deps.runbookOf(run);
     const role = runbook.frontMatter.roles[step.role]!;
     const head = (await this.deps.git.branchHead(run.repo, run.integrationBranch)) ?? run.baseCommit;
-    const { name, branch, prompt } = stepLaunch(run, runbook, plan, step, this.deps.store.steps(run.id), head);
+    const { name, branch, prompt } = stepLaunch(run, runbook, plan, step, this.deps.store.steps(run.id), head, this.deps.accepted(run));
     // Recorded first: the launch asks for the agent's binding by its name.
     this.deps.store.updateStep(run.id, step.id, { state: 'running', agent: name, branch, baseCommit: head });
     try {

@@ -29,6 +29,17 @@ function answerText(kind: InboxKind, decision: InboxDecision, text: string | und
   return `Rejected. Rework it and ask again:\n${text}`;
 }
 
+/** Something else that waits on a person (a run's learnings to accept, review feedback on its pull request). */
+export interface InboxSource {
+  items(): InboxItem[];
+  /** Undefined when the item is not this source's. */
+  show(id: string): InboxDetail | undefined;
+  /** Undefined when the item is not this source's; else whether the decision settled it. */
+  decide(id: string, decision: InboxDecision, text: string | undefined, by: Actor): Promise<boolean> | undefined;
+  /** Fires whenever its items may have changed. */
+  changes: { on(listener: () => void): unknown };
+}
+
 export interface InboxDeps {
   agents: AgentManager;
   approvals: Approvals;
@@ -44,6 +55,7 @@ export interface InboxDeps {
 export class Inbox {
   readonly events: Emitter<InboxEvent>;
   private known = new Map<string, InboxItem>();
+  private readonly sources: InboxSource[] = [];
 
   constructor(private readonly deps: InboxDeps) {
     this.events = new Emitter({ name: 'inbox events', onListenerError: deps.onListenerError });
@@ -52,6 +64,12 @@ export class Inbox {
     deps.approvals.events.on(refresh);
     deps.orchestrator.runEvents.on(refresh);
     this.known = new Map(this.list().map((item) => [item.id, item]));
+  }
+
+  addSource(source: InboxSource): void {
+    this.sources.push(source);
+    source.changes.on(() => this.refresh());
+    this.refresh();
   }
 
   /** Oldest first. */
@@ -93,11 +111,16 @@ export class Inbox {
         since: item.createdAt,
       }),
     );
-    return [...orchestrator.planItems(), ...raised, ...questions, ...held].sort((a, b) => a.since - b.since);
+    const others = this.sources.flatMap((source) => source.items());
+    return [...orchestrator.planItems(), ...raised, ...questions, ...held, ...others].sort((a, b) => a.since - b.since);
   }
 
   show(id: string): { item: InboxItem; detail: InboxDetail } {
     const item = this.get(id);
+    for (const source of this.sources) {
+      const detail = source.show(id);
+      if (detail) return { item, detail };
+    }
     if (item.kind === 'approval') return { item, detail: { kind: 'approval', approval: this.deps.approvals.list().find((approval) => approval.id === id)! } };
     const raised = this.deps.orchestrator.items.find(id);
     if (raised) return { item, detail: { kind: 'question', request: raised.kind === 'checkpoint' ? 'checkpoint' : 'escalate', input: raised.detail } };
@@ -117,6 +140,10 @@ export class Inbox {
   /** settled: false when the decision is recorded but the item still waits (protected paths need a second reviewer). */
   async decide(id: string, decision: InboxDecision, text: string | undefined, by: Actor): Promise<{ item: InboxItem; settled: boolean }> {
     const item = this.get(id);
+    for (const source of this.sources) {
+      const settled = source.decide(id, decision, text, by);
+      if (settled) return { item, settled: await settled };
+    }
     if (item.kind === 'approval') {
       if (decision === 'answer') throw new WireError(WireErrorCode.InvalidParams, 'an approval is approved or rejected, not answered');
       this.deps.approvals.decide(id, decision === 'approve', by.actor, text ?? null, by.data);

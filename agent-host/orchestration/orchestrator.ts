@@ -9,18 +9,20 @@ import { WireError, WireErrorCode } from '../../common/wire/errors';
 import type { AuditLog } from '../audit/auditLog';
 import type { AgentBinding, AskAnswer } from '../agents/agentBinding';
 import type { AgentManager } from '../agents/agentManager';
-import { policyLayerFromObject, type PolicyLayer } from '../policy';
 import type { Repos } from '../repos/repos';
 import { parseRunbook, type Runbook } from '../runbooks/parseRunbook';
 import type { RunbookLibrary } from '../runbooks/runbookLibrary';
 import { resolveParams } from '../runbooks/runbookParams';
 import type { Actor } from '../sessions/sessionManager';
+import { readOnlyLayer, rolePolicy } from './agentPolicies';
+import type { LearningStore } from './learningStore';
 import { planHash } from './planHash';
-import { plannerPrompt } from './prompts';
+import { plannerPrompt, stepRoles } from './prompts';
 import { Coordinator } from './coordinator';
 import { HOST_ACTOR } from './stepAgents';
 import { runInfo, stepsOf } from './runInfo';
 import { RunItems } from './runItems';
+import { buildRunRecord } from './runRecord';
 import { RunStore, type RunRecord } from './runStore';
 import type { StepGit } from './stepGit';
 
@@ -34,13 +36,11 @@ export interface OrchestratorDeps {
   log: (message: string) => void;
   onListenerError?: ListenerErrorHandler;
   hostStepLimit?: number;
+  /** Learnings people accepted on this host (learningStore.ts): in every prompt of a later run, and in a run's record. */
+  learnings?: Pick<LearningStore, 'accepted' | 'ofRun'>;
 }
 
-/** A planner's own tools that write; with its read-only worktree they make planning read-only whatever the agent. */
-const PLANNER_READ_ONLY = policyLayerFromObject(
-  { tools: { deny: ['write_file', 'edit_file', 'Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'apply_patch'] } },
-  'read-only planner',
-);
+const PLANNER_READ_ONLY = readOnlyLayer('planner');
 
 /** Only what awaits a person moves a run forward; these states are over. */
 const FINISHED = new Set(['done', 'failed', 'cancelled']);
@@ -52,6 +52,8 @@ const FINISHED = new Set(['done', 'failed', 'cancelled']);
  */
 export class Orchestrator {
   readonly runEvents: Emitter<RunInfo>;
+  /** A run reached done (its record is on its branch): what follows a run subscribes here. */
+  readonly runsDone: Emitter<string>;
   readonly items: RunItems;
   readonly coordinator: Coordinator;
   private readonly store: RunStore;
@@ -63,6 +65,7 @@ export class Orchestrator {
     this.store = new RunStore(deps.db);
     this.items = new RunItems(deps.db);
     this.runEvents = new Emitter({ name: 'run events', onListenerError: deps.onListenerError });
+    this.runsDone = new Emitter({ name: 'runs done', onListenerError: deps.onListenerError });
     this.coordinator = new Coordinator({
       store: this.store,
       items: this.items,
@@ -73,6 +76,9 @@ export class Orchestrator {
       planOf: (run) => this.approvedPlan(run),
       changed: (run) => void this.changed(run),
       cancel: async (run, by) => void (await this.cancel(run, by)),
+      commitRecord: (run) => deps.git.commitRecord(run.repo, () => this.record(run.id)),
+      done: (run) => this.runsDone.emit(run),
+      accepted: (run) => this.accepted(run.runbook.name, run.repo),
       log: deps.log,
       hostStepLimit: deps.hostStepLimit,
     });
@@ -88,6 +94,11 @@ export class Orchestrator {
 
   show(id: string): { run: RunInfo; plans: PlanVersionInfo[]; prompts: RunPrompt[] } {
     return { run: this.view(this.store.get(id)), plans: this.store.plans(id), prompts: this.store.prompts(id) };
+  }
+
+  /** Everything about a run for the repository's .flightdeck/runs/<run>/. */
+  record(id: string) {
+    return buildRunRecord(id, { store: this.store, items: this.items, agent: (name) => this.deps.agents.find(name), repoUrl: (repo) => this.deps.repos.publicUrl(repo), learnings: (run) => this.deps.learnings?.ofRun(run) ?? [] });
   }
 
   async start(params: z.output<typeof StartRunParams>, by: Actor): Promise<RunInfo> {
@@ -114,7 +125,7 @@ export class Orchestrator {
     this.store.insert(run);
     this.runbookCache.set(id, runbook);
     const audit = { actor: by.actor, action: 'run.start', target: `run:${id}` };
-    const prompt = plannerPrompt({ run: id, runbook, repo: params.repo, baseCommit, params: values });
+    const prompt = plannerPrompt({ run: id, runbook, repo: params.repo, baseCommit, params: values, accepted: this.accepted(runbook.info.name, params.repo) });
     const role = runbook.frontMatter.roles.planner!;
     try {
       await this.deps.agents.start(
@@ -283,12 +294,12 @@ export class Orchestrator {
     const step = this.coordinator.bindingFor(agent);
     if (step) {
       const place = this.store.stepOfAgent(agent)!;
-      return { policyLayers: this.rolePolicy(this.runbookOf(this.store.get(place.run)), step.role), readOnly: false, ask: step.ask };
+      return { policyLayers: rolePolicy(this.runbookOf(this.store.get(place.run)), step.role), readOnly: false, ask: step.ask };
     }
     const run = this.store.list().find((candidate) => candidate.planner === agent);
     if (!run) return undefined;
     return {
-      policyLayers: [...this.rolePolicy(this.runbookOf(run), 'planner'), PLANNER_READ_ONLY],
+      policyLayers: [...rolePolicy(this.runbookOf(run), 'planner'), PLANNER_READ_ONLY],
       readOnly: true,
       ask: (kind, input) => (kind === 'submit_plan' ? this.planSubmitted(run.id, agent, input as Plan) : null),
     };
@@ -309,8 +320,7 @@ export class Orchestrator {
   }
 
   private validate(run: RunRecord, plan: Plan, what: string): void {
-    const roles = Object.keys(this.runbookOf(run).frontMatter.roles).filter((role) => role !== 'planner');
-    const problems = planProblems(plan, roles);
+    const problems = planProblems(plan, stepRoles(this.runbookOf(run)));
     if (problems.length > 0) {
       throw new WireError(WireErrorCode.PlanInvalid, `${what} is not valid:\n${problems.map((problem) => `- ${problem}`).join('\n')}`, { problems });
     }
@@ -364,9 +374,8 @@ export class Orchestrator {
     return runbook;
   }
 
-  private rolePolicy(runbook: Runbook, role: string): PolicyLayer[] {
-    const policy = runbook.frontMatter.roles[role]?.policy;
-    return policy ? [policyLayerFromObject(policy, `runbook ${runbook.info.name} roles.${role}.policy`)] : [];
+  private accepted(runbook: string, repo: string) {
+    return this.deps.learnings?.accepted(runbook, repo) ?? [];
   }
 
   private view(run: RunRecord): RunInfo {

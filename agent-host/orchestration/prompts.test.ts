@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../common/protocol/plan';
 import { parseRunbook } from '../runbooks/parseRunbook';
-import { fillParams, plannerPrompt, stepPrompt } from './prompts';
+import { fillParams, learningsSection, plannerPrompt, stepPrompt, stepRoles } from './prompts';
 import { stepAgentName } from './stepLaunch';
 
 const file = join(resolve(import.meta.dirname, '../../runbooks'), 'add-feature.md');
@@ -16,10 +16,10 @@ describe('prompts', () => {
   });
 
   it("gives the planner its role, the guidance without the learnings section, the learnings on their own, and the roles it may use", () => {
-    const prompt = plannerPrompt({ run: 'r-1a2b3c', runbook, repo: 'app', baseCommit: 'abc123', params: { feature: 'verbose output' } });
+    const prompt = plannerPrompt({ run: 'r-1a2b3c', runbook, repo: 'app', baseCommit: 'abc123', params: { feature: 'verbose output' }, accepted: [] });
     expect(prompt).toContain('You are the planner of run r-1a2b3c: runbook add-feature');
     expect(prompt).toContain('- feature = verbose output');
-    expect(prompt).toContain('## Learnings from earlier runs\n- Run the linter before the tests (run r-000001).');
+    expect(prompt).toContain('## Learnings from earlier runs\n\n### In the runbook add-feature\n- Run the linter before the tests (run r-000001).');
     expect(prompt.match(/Run the linter/g)).toHaveLength(1);
     expect(prompt).toContain('Assign each step to one of these roles: implementer, tester.');
   });
@@ -37,12 +37,45 @@ describe('prompts', () => {
       branch: 'flightdeck/r-1a2b3c-docs',
       baseCommit: 'def456',
       upstream: [{ id: 'flag', title: 'Add the flag', summary: 'greet.js takes -v' }],
+      accepted: [{ appliesTo: 'repo', text: 'Tests live in test/.', run: 'r-000002' }],
     });
     expect(prompt).toMatch(/^You are the implementer of step "docs" \(Document\) in run r-1a2b3c/);
     expect(prompt).toContain('Write the README section.');
     expect(prompt).toContain('- flag (Add the flag): greet.js takes -v');
     expect(prompt).toContain('call checkpoint');
     expect(prompt).toContain('started from the run\'s integration branch at def456');
+    expect(prompt).toContain('- [repo] Tests live in test/. (run r-000002)');
+  });
+
+  it('adds the learnings accepted on this host that the runbook does not have yet, each once, under their own heading', () => {
+    const accepted = [
+      { appliesTo: 'runbook' as const, text: 'Run the linter before the tests', run: 'r-000001' },
+      { appliesTo: 'runbook' as const, text: 'Keep steps under 200 lines.', run: 'r-000003' },
+      { appliesTo: 'repo' as const, text: 'Keep steps under 200 lines.', run: 'r-000004' },
+      { appliesTo: 'repo' as const, text: 'Tests live in test/.', run: 'r-000004' },
+    ];
+    const section = learningsSection(runbook, accepted).join('\n');
+    expect(section).toBe(
+      [
+        '',
+        '## Learnings from earlier runs',
+        '',
+        '### In the runbook add-feature',
+        '- Run the linter before the tests (run r-000001).',
+        '',
+        '### Accepted on this host after earlier runs of this runbook and repository',
+        '- [runbook] Keep steps under 200 lines. (run r-000003)',
+        '- [repo] Tests live in test/. (run r-000004)',
+      ].join('\n'),
+    );
+    const bare = parseRunbook(readFileSync(file, 'utf8').replace(/## Learnings[\s\S]*$/, ''), 'runbooks/add-feature.md', 'built-in');
+    expect(learningsSection(bare, [])).toEqual([]);
+    expect(learningsSection(bare, accepted.slice(3))).toEqual(['', '## Learnings from earlier runs', '', '### Accepted on this host after earlier runs of this runbook and repository', '- [repo] Tests live in test/. (run r-000004)']);
+  });
+
+  it('keeps the retrospective role out of the roles steps may have', () => {
+    const withRetro = parseRunbook(learnt.replace('  tester:\n', '  retrospective:\n    instructions: Look back.\n  tester:\n'), 'runbooks/add-feature.md', 'built-in');
+    expect(stepRoles(withRetro)).toEqual(['implementer', 'tester']);
   });
 });
 

@@ -1,7 +1,46 @@
+import type { LearningAppliesTo } from '../../common/protocol/learnings';
 import type { Plan } from '../../common/protocol/plan';
 import type { Runbook } from '../runbooks/parseRunbook';
 
 export type RunParams = Record<string, string | number | boolean>;
+
+/** A learning people accepted on this host (learningStore.ts), as prompts show it. */
+export interface AcceptedLearning {
+  appliesTo: LearningAppliesTo;
+  text: string;
+  run: string;
+}
+
+/** Roles no step has: the planner plans, the retrospective looks back once the run is done. */
+const NOT_STEP_ROLES = new Set(['planner', 'retrospective']);
+
+/** The roles a plan may give its steps. */
+export function stepRoles(runbook: Runbook): string[] {
+  return Object.keys(runbook.frontMatter.roles).filter((role) => !NOT_STEP_ROLES.has(role));
+}
+
+/**
+ * What earlier runs taught, for every agent of a run: the runbook's own `## Learnings`, then what people accepted on
+ * this host for this runbook and this repo that the runbook does not say yet (once each). Empty when there is none.
+ */
+export function learningsSection(runbook: Runbook, accepted: readonly AcceptedLearning[]): string[] {
+  const own = runbook.info.learnings.trim();
+  const seen = new Set<string>();
+  const extra = accepted.filter((learning) => {
+    const known = seen.has(learning.text) || own.includes(learning.text);
+    seen.add(learning.text);
+    return !known;
+  });
+  if (!own && extra.length === 0) return [];
+  return [
+    '',
+    '## Learnings from earlier runs',
+    ...(own ? ['', `### In the runbook ${runbook.info.name}`, own] : []),
+    ...(extra.length > 0
+      ? ['', '### Accepted on this host after earlier runs of this runbook and repository', ...extra.map((learning) => `- [${learning.appliesTo}] ${learning.text} (run ${learning.run})`)]
+      : []),
+  ];
+}
 
 /** `{{name}}` in a role's instructions becomes the parameter's value; other braces are left as written. */
 export function fillParams(text: string, params: RunParams): string {
@@ -14,15 +53,14 @@ function paramLines(params: RunParams): string {
 }
 
 /** The runbook's guidance without its Learnings section (that one is given on its own, under its own heading). */
-function guidance(body: string): string {
+export function guidance(body: string): string {
   return body.replace(/^## Learnings[ \t]*\r?\n[\s\S]*?(?=^## |(?![\s\S]))/m, '').trim();
 }
 
 /** The planner's task: its role, the runbook's guidance and learnings, the parameters, and the submit_plan contract. */
-export function plannerPrompt(input: { run: string; runbook: Runbook; repo: string; baseCommit: string; params: RunParams }): string {
+export function plannerPrompt(input: { run: string; runbook: Runbook; repo: string; baseCommit: string; params: RunParams; accepted: readonly AcceptedLearning[] }): string {
   const { runbook, params } = input;
-  const roles = Object.keys(runbook.frontMatter.roles).filter((role) => role !== 'planner');
-  const learnings = runbook.info.learnings.trim();
+  const roles = stepRoles(runbook);
   return [
     `You are the planner of run ${input.run}: runbook ${runbook.info.name} ${runbook.info.version} on repository ${input.repo} at commit ${input.baseCommit}.`,
     'Your working directory is that commit, read-only: analyse it, change nothing.',
@@ -35,7 +73,7 @@ export function plannerPrompt(input: { run: string; runbook: Runbook; repo: stri
     '',
     '## Runbook guidance',
     fillParams(guidance(runbook.body), params),
-    ...(learnings ? ['', '## Learnings from earlier runs', learnings] : []),
+    ...learningsSection(runbook, input.accepted),
     '',
     '## Submitting the plan',
     'Call submit_plan with the whole plan: title, summary, analysis {touchpoints, dependencies, risks}, phases (each with id, title,',
@@ -59,13 +97,13 @@ export interface StepPromptInput {
   baseCommit: string;
   /** The steps this one depends on, merged into its starting point, with what they did. */
   upstream: { id: string; title: string; summary: string | null }[];
+  accepted: readonly AcceptedLearning[];
 }
 
 /** A step agent's task: its step, its role, the runbook's guidance, what upstream steps did, and how to finish. */
 export function stepPrompt(input: StepPromptInput): string {
   const { runbook, step, params } = input;
   const role = runbook.frontMatter.roles[step.role]!;
-  const learnings = runbook.info.learnings.trim();
   return [
     `You are the ${step.role} of step "${step.id}" (${step.title}) in run ${input.run}: runbook ${runbook.info.name} ${runbook.info.version},`,
     `phase "${input.phase.title}". Your worktree is on branch ${input.branch}, started from the run's integration branch at ${input.baseCommit}.`,
@@ -84,7 +122,7 @@ export function stepPrompt(input: StepPromptInput): string {
     '',
     '## Runbook guidance',
     fillParams(guidance(runbook.body), params),
-    ...(learnings ? ['', '## Learnings from earlier runs', learnings] : []),
+    ...learningsSection(runbook, input.accepted),
     ...(input.upstream.length > 0
       ? ['', '## Done before you (already in your starting point)', ...input.upstream.map((up) => `- ${up.id} (${up.title}): ${up.summary ?? 'no summary'}`)]
       : []),

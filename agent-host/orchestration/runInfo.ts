@@ -38,5 +38,5 @@ export function runInfo(run: RunRecord, store: RunStore, items: RunItems, agent:
     items.open(run.id).some((item) => item.kind === 'escalation') ||
     steps.some((step) => step.agent !== null && agent(step.agent)?.question?.kind === 'escalate');
   const state = run.state === 'running' && escalated ? 'blocked' : run.state;
-  return { ...info, state, planVersion: plans.at(-1)?.version ?? null, approvedVersion: approved?.version ?? null, steps };
+  return { ...info, state, planVersion: plans.at(-1)?.version ?? null, approvedVersion: approved?.version ?? null, steps, pullRequest: store.pullRequest(run.id) };
 }

@@ -52,6 +52,7 @@ export interface RunItem {
   decidedBy: string | null;
   decision: string | null;
   createdAt: number;
+  decidedAt: number | null;
 }
 
 interface ItemRow {
@@ -69,6 +70,7 @@ interface ItemRow {
   decided_by: string | null;
   decision: string | null;
   created_at: number;
+  decided_at: number | null;
   approvals: string;
 }
 
@@ -103,9 +105,9 @@ export class RunItems {
     return item;
   }
 
-  add(item: Omit<RunItem, 'id' | 'status' | 'decidedBy' | 'decision' | 'createdAt' | 'approvals'>): RunItem {
+  add(item: Omit<RunItem, 'id' | 'status' | 'decidedBy' | 'decision' | 'createdAt' | 'decidedAt' | 'approvals'>): RunItem {
     const id = `${item.kind === 'checkpoint' ? 'ck' : 'es'}-${randomBytes(4).toString('hex')}`;
-    const created: RunItem = { ...item, id, status: 'open', approvals: [], decidedBy: null, decision: null, createdAt: Date.now() };
+    const created: RunItem = { ...item, id, status: 'open', approvals: [], decidedBy: null, decision: null, createdAt: Date.now(), decidedAt: null };
     this.db
       .prepare(
         `INSERT INTO run_items (id, run, step, phase, kind, origin, agent, summary, detail, options, status, created_at)
@@ -149,5 +151,6 @@ function fromRow(row: ItemRow): RunItem {
     decidedBy: row.decided_by,
     decision: row.decision,
     createdAt: row.created_at,
+    decidedAt: row.decided_at,
   };
 }

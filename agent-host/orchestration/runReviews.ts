@@ -9,7 +9,7 @@ import { resolutionTexts } from './escalations';
 import type { StepGit } from './stepGit';
 
 type Phase = Plan['phases'][number];
-type NewItem = Omit<RunItem, 'id' | 'status' | 'decidedBy' | 'decision' | 'createdAt' | 'approvals'>;
+type NewItem = Omit<RunItem, 'id' | 'status' | 'decidedBy' | 'decision' | 'createdAt' | 'decidedAt' | 'approvals'>;
 
 /** People who must approve a change to protected paths, each a different one the host knows by their bound key. */
 export const PROTECTED_PATH_APPROVALS = 2;

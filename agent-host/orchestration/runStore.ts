@@ -3,6 +3,7 @@ import { Plan } from '../../common/protocol/plan';
 import { PlanVersionInfo, RunPrompt, RunRunbook, RunState, StepState, type RunInfo } from '../../common/protocol/runs';
 import { WireError, WireErrorCode } from '../../common/wire/errors';
 import type { Db } from '../journal/database';
+import { PullRequestStore } from './pullRequestStore';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -60,7 +61,7 @@ CREATE TABLE IF NOT EXISTS run_prompts (
 `;
 
 /** A run as the host keeps it: what RunInfo shows (steps aside), plus the exact runbook text it started from. */
-export interface RunRecord extends Omit<RunInfo, 'steps' | 'planVersion' | 'approvedVersion'> {
+export interface RunRecord extends Omit<RunInfo, 'steps' | 'planVersion' | 'approvedVersion' | 'pullRequest'> {
   runbookText: string;
 }
 
@@ -116,8 +117,16 @@ const Params = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()
 
 /** Runs, their plan versions (every one kept), step states and the prompts their agents got, in the host database. */
 export class RunStore {
+  private readonly pulls: PullRequestStore;
+
   constructor(private readonly db: Db) {
     db.exec(SCHEMA);
+    this.pulls = new PullRequestStore(db);
+  }
+
+  /** A done run's branch on origin and its pull request (pullRequests.ts keeps them). */
+  pullRequest(run: string): RunInfo['pullRequest'] {
+    return this.pulls.info(run);
   }
 
   list(): RunRecord[] {

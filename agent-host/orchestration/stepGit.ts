@@ -1,9 +1,13 @@
 import { dirname } from 'node:path';
 import type { AgentInfo } from '../../common/protocol/agents';
+import type { RunRecord } from '../../common/protocol/runRecord';
+import { WireError, WireErrorCode } from '../../common/wire/errors';
 import type { Governance } from '../governance/governance';
 import { protectedPathsMatcher } from '../policy';
 import { branchHead, createBranch, diffBetween, mergeIntoBranch, type DiffFile } from '../repos/integration';
+import { commitFiles } from '../repos/commitFiles';
 import type { Repos } from '../repos/repos';
+import { commitRunRecord, type RecordCommit } from './runRecordCommit';
 import { scanDiff, type SecretFinding } from './secretScan';
 import { verifyStep, type VerifyResult } from './stepVerify';
 
@@ -30,6 +34,13 @@ export interface StepGit {
   merge(repo: string, target: string, source: string, message: string): Promise<StepMerge>;
   /** The tests a step says it ran, run again where it ran them (stepVerify.ts); null when they cannot be confined. */
   verify(agent: AgentInfo, commands: readonly string[]): Promise<VerifyResult[] | null>;
+  /** A finished run's record committed onto its integration branch (runRecordCommit.ts), in turn with the merges. */
+  commitRecord(repo: string, build: () => RunRecord): Promise<RecordCommit>;
+  /**
+   * Files committed onto a branch of the host's clone (commitFiles.ts), in turn with the merges: `build` reads what it
+   * needs at the branch's head and returns the files; the branch's new head.
+   */
+  commitOnto(repo: string, branch: string, message: string, build: (read: (path: string) => Promise<string | null>) => Promise<Map<string, string>>): Promise<string>;
 }
 
 const MERGER = { name: 'flightdeck coordinator', email: 'coordinator@agents.flightdeck.invalid' };
@@ -64,6 +75,14 @@ export function stepGit(repos: Repos, governance: Governance): StepGit {
       serialized(repo, async () => {
         const result = await mergeIntoBranch(clone(repo), { target, source, message, author: MERGER });
         return result.merged ? { merged: true, commit: result.commit } : result;
+      }),
+    commitRecord: (repo, build) => serialized(repo, () => commitRunRecord(repos, build, MERGER)),
+    commitOnto: (repo, branch, message, build) =>
+      serialized(repo, async () => {
+        const head = await branchHead(clone(repo), branch);
+        if (head === null) throw new WireError(WireErrorCode.RefNotFound, `the branch ${branch} is not in the host's clone of ${repo}`, { repo, ref: branch });
+        const files = await build((path) => repos.readFile(repo, head, path));
+        return commitFiles(clone(repo), { branch, files, message, author: MERGER, expectedHead: head });
       }),
   };
 }

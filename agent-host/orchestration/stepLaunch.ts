@@ -1,6 +1,6 @@
 import type { Plan } from '../../common/protocol/plan';
 import type { Runbook } from '../runbooks/parseRunbook';
-import { stepPrompt } from './prompts';
+import { stepPrompt, type AcceptedLearning } from './prompts';
 import type { RunRecord, StepRecord } from './runStore';
 
 type Step = Plan['phases'][number]['steps'][number];
@@ -18,9 +18,9 @@ export function stepAgentName(run: string, step: string, index: number): string 
 
 /**
  * What a step's agent starts as: its name (unique in the run), branch, and task — with what each step it depends on
- * did, from the run's step records.
+ * did, from the run's step records, and the learnings accepted on this host.
  */
-export function stepLaunch(run: RunRecord, runbook: Runbook, plan: Plan, step: Step, steps: readonly StepRecord[], head: string) {
+export function stepLaunch(run: RunRecord, runbook: Runbook, plan: Plan, step: Step, steps: readonly StepRecord[], head: string, accepted: readonly AcceptedLearning[]) {
   const all = plan.phases.flatMap((phase) => phase.steps.map((candidate) => ({ phase, step: candidate })));
   const index = all.findIndex((candidate) => candidate.step.id === step.id);
   const taken = new Set(steps.map((record) => record.agent));
@@ -33,5 +33,5 @@ export function stepLaunch(run: RunRecord, runbook: Runbook, plan: Plan, step: S
   }));
   const branch = `flightdeck/${name}`;
   const phase = all[index]!.phase;
-  return { name, branch, prompt: stepPrompt({ run: run.id, runbook, plan, phase, step, params: run.params, branch, baseCommit: head, upstream }) };
+  return { name, branch, prompt: stepPrompt({ run: run.id, runbook, plan, phase, step, params: run.params, branch, baseCommit: head, upstream, accepted }) };
 }

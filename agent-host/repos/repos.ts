@@ -91,6 +91,12 @@ export class Repos {
     return rows.map(toInfo);
   }
 
+  /** The URL without credentials, for records that leave the host; '' for a repo no longer here. */
+  publicUrl(name: string): string {
+    const row = this.db.prepare('SELECT url FROM repos WHERE name = ?').get(name) as { url: string } | undefined;
+    return row ? redactUrl(row.url) : '';
+  }
+
   get(name: string): RepoInfo {
     const row = this.db.prepare('SELECT * FROM repos WHERE name = ?').get(name) as RepoRow | undefined;
     if (!row) throw new WireError(WireErrorCode.RepoNotFound, `no repo named ${name} on this host`, { repo: name });

@@ -223,6 +223,23 @@ describe('parseRunbook', () => {
     expect(error.message.split('\n')).toHaveLength(4);
   });
 
+  it('reads pull_request with its defaults, and names each of its problems at its line', () => {
+    const base = ['name: a', 'version: "1"', 'description: d', ...VALID_ROLES];
+    expect(parseRunbook(withFrontMatter(base), 'x.md', 'repo').frontMatter.pull_request).toEqual({ open: false, draft: false, rework: false });
+    const shipped = parseRunbook(withFrontMatter([...base, 'pull_request: { open: true, base: release/2.x, rework: true }']), 'x.md', 'repo');
+    expect(shipped.frontMatter.pull_request).toEqual({ open: true, base: 'release/2.x', draft: false, rework: true });
+
+    const error = errorOf(withFrontMatter([...base, 'pull_request:', '  open: yes', '  base: ../main', '  draft: true', '  rework: true', '  reviewers: [ana]']));
+    expect(error.problems.map(({ line, key, message }) => `${line} ${key}: ${message}`)).toEqual([
+      '11 pull_request.open: must be true or false (it is text)',
+      '12 pull_request.base: must be a branch name (main, release/2.x)',
+      '15 pull_request.reviewers: is not a known key (known: open, base, draft, rework)',
+    ]);
+    expect(errorOf(withFrontMatter([...base, 'pull_request: { rework: true }'])).problems).toEqual([
+      { file: 'runbooks/x.md', line: 10, key: 'pull_request.rework', message: 'needs open: true (the feedback comes from the pull request)' },
+    ]);
+  });
+
   it('names an invalid role name', () => {
     const error = errorOf(withFrontMatter(['name: a', 'version: "1"', 'description: d', ...VALID_ROLES, '  Code_Reviewer:', '    instructions: Review.']));
     expect(error.problems).toEqual([{ file: 'runbooks/x.md', line: 10, key: 'roles.Code_Reviewer', message: expect.stringMatching(/^is not allowed: role names are/) }]);

@@ -8,6 +8,7 @@ import {
   RunbookLimits,
   RunbookName,
   RunbookParameter,
+  RunbookPullRequest,
   RunbookRole,
   type RunbookInfo,
   type RunbookProblem,
@@ -43,7 +44,7 @@ export class RunbookError extends WireError {
 }
 
 const FENCE = '---';
-const LEARNINGS_HEADING = '## Learnings';
+export const LEARNINGS_HEADING = '## Learnings';
 
 /** Parses and validates a runbook's text; throws a RunbookError listing every problem. `file` names it in problems. */
 export function parseRunbook(text: string, file: string, source: RunbookSource): Runbook {
@@ -148,6 +149,7 @@ function knownKeys(path: PolicyPath): string[] {
     roles: RunbookRole.shape,
     checkpoints: RunbookCheckpoints.shape,
     limits: RunbookLimits.shape,
+    pull_request: RunbookPullRequest.shape,
   };
   return Object.keys(path.length === 0 ? RunbookFrontMatter.shape : (shapes[String(path[0])] ?? {}));
 }
@@ -213,14 +215,7 @@ function parsePolicyPath(formatted: string): PropertyKey[] {
  */
 function bodySections(body: string, bodyLine: number): { learnings: string; hasGuidance: boolean; problems: { line: number; message: string }[] } {
   const lines = body.split('\n');
-  const headings: number[] = [];
-  let fence: string | undefined;
-  lines.forEach((line, index) => {
-    const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
-    if (marker && fence === undefined) fence = marker;
-    else if (marker && fence !== undefined && marker[0] === fence[0] && marker.length >= fence.length) fence = undefined;
-    else if (fence === undefined && line.startsWith('## ')) headings.push(index);
-  });
+  const headings = sectionHeadings(lines);
   const learningsAt = headings.filter((index) => lines[index]!.trimEnd() === LEARNINGS_HEADING);
   const problems = learningsAt.slice(1).map((index) => ({
     line: bodyLine + index,
@@ -232,6 +227,19 @@ function bodySections(body: string, bodyLine: number): { learnings: string; hasG
   const learnings = lines.slice(start + 1, end).join('\n').trim();
   const guidance = [...lines.slice(0, start), ...lines.slice(end)].join('\n').trim();
   return { learnings, hasGuidance: guidance !== '', problems };
+}
+
+/** The indexes of the lines that start a `## ` section, those inside fenced code blocks left out. */
+export function sectionHeadings(lines: readonly string[]): number[] {
+  const headings: number[] = [];
+  let fence: string | undefined;
+  lines.forEach((line, index) => {
+    const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
+    if (marker && fence === undefined) fence = marker;
+    else if (marker && fence !== undefined && marker[0] === fence[0] && marker.length >= fence.length) fence = undefined;
+    else if (fence === undefined && line.startsWith('## ')) headings.push(index);
+  });
+  return headings;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AgentKind, AgentName, HumanRequestKind, TokenUsage } from './agents';
 import { request, type Registry } from './define';
+import { RunToolName } from './flightdeckTools';
 
 const Empty = z.object({}).strict();
 const CallId = z.string().min(1).max(128);
@@ -30,6 +31,8 @@ export const AgentHello = z.object({
   turns: z.number().int().nonnegative(),
   /** What the agent saved with conversation.save, or null on a first start. */
   conversation: z.unknown().nullable(),
+  /** The run tools this agent is offered besides the common Flightdeck tools (propose_learnings to a retrospective); absent: none. */
+  runTools: z.array(RunToolName).optional(),
 });
 export type AgentHello = z.infer<typeof AgentHello>;
 
@@ -113,6 +116,12 @@ export const agentEndpointProtocol = {
     summary: 'ask_human, escalate, checkpoint, submit_plan: audited, shown as the agent’s question, answered by a human.',
     params: z.object({ kind: HumanRequestKind, input: JsonObject }),
     result: z.object({ answer: z.string(), by: z.string() }),
+  }),
+  'agent.runTool': request({
+    direction: 'client-to-host',
+    summary: 'A run tool the agent was offered (propose_learnings): checked and handled by its run, answered at once.',
+    params: z.object({ tool: RunToolName, input: JsonObject }),
+    result: z.object({ text: z.string() }),
   }),
   'agent.nextMessage': request({
     direction: 'client-to-host',

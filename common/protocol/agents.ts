@@ -46,6 +46,15 @@ export type TokenUsage = z.infer<typeof TokenUsage>;
 
 export const ZERO_USAGE: TokenUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
 
+export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
+    cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
+  };
+}
+
 /**
  * starting → working ⇄ idle, waiting-for-human while a question or gate blocks it; stopped when a human stopped it,
  * exited when its process ended on its own, interrupted when the daemon died under it. The last three resume.

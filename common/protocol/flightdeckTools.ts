@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { ProposeLearningsInput } from './learnings';
 import { Plan } from './plan';
 
 /**
  * Flightdeck's own tools, offered to the built-in agent directly and to CLI agents through the host's MCP endpoint.
- * Names and input fields are a contract. All but report_progress block until a human answers.
+ * Names and input fields are a contract. All but report_progress and propose_learnings block until a human answers.
  */
 export const flightdeckTools = {
   report_progress: {
@@ -34,6 +35,12 @@ export const flightdeckTools = {
     description: 'Submit the plan for review (title, summary, analysis, phases with steps, impact, rollback, questions) and wait.',
     input: Plan,
   },
+  propose_learnings: {
+    description:
+      'Propose what this run taught, for a person to review: each learning a short rule for next time, for the runbook ' +
+      '(how this kind of work is done) or the repo (how this codebase works), with its evidence. Returns at once; then end your turn.',
+    input: ProposeLearningsInput,
+  },
 } as const;
 
 export type FlightdeckToolName = keyof typeof flightdeckTools;
@@ -41,4 +48,20 @@ export const FLIGHTDECK_TOOL_NAMES = Object.keys(flightdeckTools) as FlightdeckT
 
 export function isFlightdeckTool(name: string): name is FlightdeckToolName {
   return Object.hasOwn(flightdeckTools, name);
+}
+
+/**
+ * Tools a run offers only to some of its agents (propose_learnings to its retrospective), named in their hello, and
+ * answered at once by the run (agent.runTool) rather than by a person.
+ */
+export const RunToolName = z.enum(['propose_learnings']);
+export type RunToolName = z.infer<typeof RunToolName>;
+
+export function isRunTool(name: string): name is RunToolName {
+  return RunToolName.safeParse(name).success;
+}
+
+/** The Flightdeck tools an agent is offered: every common one, and the run tools its run gives it. */
+export function offeredFlightdeckTools(runTools: readonly RunToolName[]): FlightdeckToolName[] {
+  return FLIGHTDECK_TOOL_NAMES.filter((name) => !isRunTool(name) || runTools.includes(name));
 }

@@ -41,6 +41,8 @@ export const AuditRecordInfo = z.object({
   reason: z.string().nullable(),
   outcome: z.string(),
   data: z.record(z.string(), z.unknown()),
+  /** The previous record's hash: with it a client checks the chain it mirrors (common/audit/chain.ts). */
+  prevHash: z.string(),
   hash: z.string(),
 });
 export type AuditRecordInfo = z.infer<typeof AuditRecordInfo>;
@@ -59,6 +61,8 @@ export const AuditListParams = z.object({
   since: z.number().nonnegative().optional(),
   /** Records before this seq (paging backwards from the newest). */
   before: z.number().int().positive().optional(),
+  /** Records after this seq, oldest first (a mirror's cursor: `more` says whether newer ones follow). */
+  after: z.number().int().nonnegative().optional(),
   limit: z.number().int().min(1).max(10_000).default(200),
 });
 export type AuditListParams = z.input<typeof AuditListParams>;

@@ -3,6 +3,7 @@ import { RepoName } from './agents';
 import { notification, request } from './define';
 import { Plan } from './plan';
 import { RunbookInfo, RunbookProblem } from './runbook';
+import { RunRecord } from './runRecord';
 import {
   InboxDecision,
   InboxDetail,
@@ -44,6 +45,12 @@ export const runMethods = {
     summary: 'One run: its state and steps, every plan version, and the exact prompt each of its agents got.',
     params: z.object({ run: RunId }),
     result: z.object({ run: RunInfo, plans: z.array(PlanVersionInfo), prompts: z.array(RunPrompt) }),
+  }),
+  'run.record': request({
+    direction: 'client-to-host',
+    summary: "One run for the record (the repo's .flightdeck/runs/<run>/): runbook text, plans, prompts, decisions, step summaries, costs.",
+    params: z.object({ run: RunId }),
+    result: z.object({ record: RunRecord }),
   }),
   'run.cancel': request({
     direction: 'client-to-host',

@@ -106,6 +106,26 @@ export const RunbookLimits = z.strictObject({
 });
 export type RunbookLimits = z.output<typeof RunbookLimits>;
 
+/**
+ * What happens after the run is done: its integration branch pushed to origin and a pull request opened on the forge
+ * (forges.yaml of the host); review feedback on it reworked on the same branch without asking (rework) or when a
+ * person approves its inbox item.
+ */
+export const RunbookPullRequest = z
+  .strictObject({
+    open: z.boolean().default(false),
+    /** The branch it goes into; default: the repo's branch on the host. */
+    base: z
+      .string()
+      .max(256, 'must be at most 256 characters')
+      .regex(/^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*\/$)(?!.*\.lock$)[A-Za-z0-9._/-]+$/, 'must be a branch name (main, release/2.x)')
+      .optional(),
+    draft: z.boolean().default(false),
+    rework: z.boolean().default(false),
+  })
+  .refine((pr) => pr.open || !pr.rework, { path: ['rework'], message: 'needs open: true (the feedback comes from the pull request)' });
+export type RunbookPullRequest = z.output<typeof RunbookPullRequest>;
+
 /** What the coordinator does with a step whose agent died (a crash, a daemon restart under it). */
 export const AgentCrashPolicy = z.enum(['restart', 'escalate'], { error: 'must be restart or escalate' });
 export type AgentCrashPolicy = z.infer<typeof AgentCrashPolicy>;
@@ -131,6 +151,7 @@ export const RunbookFrontMatter = z.strictObject({
   checkpoints: RunbookCheckpoints.prefault({}),
   limits: RunbookLimits.prefault({}),
   on_agent_crash: AgentCrashPolicy.default('escalate'),
+  pull_request: RunbookPullRequest.prefault({}),
 });
 export type RunbookFrontMatter = z.output<typeof RunbookFrontMatter>;
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AgentName, PendingKind, RepoName } from './agents';
 import { ApprovalInfo } from './governance';
+import { LearningProposal } from './learnings';
 import { Plan } from './plan';
 import { RunbookInfo, RunbookName } from './runbook';
 
@@ -31,6 +32,22 @@ export type StepInfo = z.infer<typeof StepInfo>;
 export const RunRunbook = RunbookInfo.pick({ name: true, version: true, hash: true, source: true, file: true });
 export type RunRunbook = z.infer<typeof RunRunbook>;
 
+/**
+ * A done run's integration branch on origin and its pull request (runbook `pull_request.open`). open: the pull request
+ * is open on the forge (its feedback is polled); pushed: a plain git remote, no pull request (note says why); failed:
+ * the push or the pull request failed (note says why).
+ */
+export const RunPullRequest = z.object({
+  url: z.string().nullable(),
+  number: z.number().int().positive().nullable(),
+  branch: z.string(),
+  /** What origin's branch was set to; null when the push failed. */
+  pushedCommit: z.string().nullable(),
+  state: z.enum(['open', 'pushed', 'failed']),
+  note: z.string().nullable(),
+});
+export type RunPullRequest = z.infer<typeof RunPullRequest>;
+
 export const RunInfo = z.object({
   id: RunId,
   runbook: RunRunbook,
@@ -48,6 +65,8 @@ export const RunInfo = z.object({
   approvedVersion: z.number().int().positive().nullable(),
   /** The steps of the approved plan (of the newest version before approval). */
   steps: z.array(StepInfo),
+  /** Null until the done run is pushed; absent in what older hosts and mirrors sent. */
+  pullRequest: RunPullRequest.nullable().default(null),
   startedBy: z.string(),
   createdAt: z.number(),
   updatedAt: z.number(),
@@ -76,7 +95,7 @@ export type PlanVersionInfo = z.infer<typeof PlanVersionInfo>;
 export const RunPrompt = z.object({ agent: AgentName, role: z.string(), step: z.string().nullable(), prompt: z.string(), at: z.number() });
 export type RunPrompt = z.infer<typeof RunPrompt>;
 
-export const InboxKind = z.enum(['plan', 'checkpoint', 'question', 'escalation', 'approval']);
+export const InboxKind = z.enum(['plan', 'checkpoint', 'question', 'escalation', 'approval', 'learnings', 'review']);
 export type InboxKind = z.infer<typeof InboxKind>;
 
 export const InboxItemId = z.string().regex(/^[a-z]{1,3}-[0-9a-z-]{4,40}$/, 'an inbox item id looks like pl-r-1a2b3c-2, q-1a2b3c4d or ap-1a2b3c4d');
@@ -95,6 +114,23 @@ export const InboxItem = z.object({
 });
 export type InboxItem = z.infer<typeof InboxItem>;
 
+/** One piece of feedback on a run's pull request: a review's summary, a comment on a line, or one in the conversation. */
+export const ReviewComment = z.object({
+  /** The forge's id (review-comment:123). */
+  id: z.string(),
+  kind: z.enum(['review', 'review-comment', 'comment']),
+  author: z.string(),
+  body: z.string(),
+  path: z.string().nullable(),
+  line: z.number().int().nullable(),
+  url: z.string(),
+  /** ISO 8601, as the forge said. */
+  createdAt: z.string(),
+  /** The host's reply once the rework is pushed. */
+  replyUrl: z.string().nullable(),
+});
+export type ReviewComment = z.infer<typeof ReviewComment>;
+
 /** What `show` prints: the item and everything needed to decide it. */
 export const InboxDetail = z.discriminatedUnion('kind', [
   z.object({
@@ -108,6 +144,9 @@ export const InboxDetail = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('question'), request: PendingKind, input: z.record(z.string(), z.unknown()) }),
   z.object({ kind: z.literal('approval'), approval: ApprovalInfo }),
+  /** A retrospective's proposal; `markdown` is the list a person edits and approves (common/learnings/learningsMarkdown.ts). */
+  z.object({ kind: z.literal('learnings'), run: RunId, round: z.number().int().positive(), proposals: z.array(LearningProposal), markdown: z.string() }),
+  z.object({ kind: z.literal('review'), run: RunId, pullRequest: RunPullRequest, round: z.number().int().positive(), comments: z.array(ReviewComment) }),
 ]);
 export type InboxDetail = z.infer<typeof InboxDetail>;
 

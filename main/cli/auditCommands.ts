@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { auditVerifyRepo } from './contextCommands';
 import { print, printJson, UsageError, type CliContext } from './context';
 
 /**
@@ -6,6 +7,7 @@ import { print, printJson, UsageError, type CliContext } from './context';
  * machine saw of it (cut or rewritten history is reported even when the host's own check passes). Exit 1 when not.
  */
 export async function auditVerify(ctx: CliContext, argv: string[]): Promise<void> {
+  if (argv.some((arg) => arg === '--repo' || arg.startsWith('--repo='))) return auditVerifyRepo(ctx, argv);
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { accept: { type: 'boolean' } } });
   if (positionals.length !== 1) throw new UsageError('usage: flightdeck audit verify HOST [--accept]');
   const report = await ctx.core.verifyAudit(positionals[0]!, values.accept ?? false);

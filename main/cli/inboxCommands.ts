@@ -6,6 +6,7 @@ import type { ApprovalInfo } from '../../common/protocol/governance';
 import type { InboxDecision, InboxDetail, InboxItem } from '../../common/protocol/runs';
 import { print, printJson, table, UsageError, type CliContext } from './context';
 import { fromEachHost, reportFailures } from './eachHost';
+import { editedLearnings } from './learningsEdit';
 import { cell, formatAge, formatFields, parseRef } from './runArgs';
 import { runLane } from './runLane';
 
@@ -99,12 +100,25 @@ function planText(detail: Extract<InboxDetail, { kind: 'plan' }>): string {
   return parts.join('\n\n');
 }
 
+/** Feedback on a run's pull request: each comment with where it is and whether the host answered it. */
+function reviewText(detail: Extract<InboxDetail, { kind: 'review' }>): string {
+  const { pullRequest: pr } = detail;
+  const comments = detail.comments.map((comment) => {
+    const where = comment.path ? ` on ${comment.path}${comment.line === null ? '' : `:${comment.line}`}` : '';
+    const replied = comment.replyUrl ? `\n  answered: ${comment.replyUrl}` : '';
+    return `${comment.author} (${comment.kind}${where}) ${comment.url}\n${indented(comment.body.trimEnd() || '(no text)')}${replied}`;
+  });
+  return [`pull request: #${pr.number ?? '?'} ${pr.url ?? ''} (round ${detail.round})`, ...comments].join('\n\n');
+}
+
 /** What can be done with an item, as commands to copy. */
 function nextSteps(host: string, item: InboxItem): string {
   const ref = `${host}/${item.id}`;
   const reject = `flightdeck reject ${ref} --feedback TEXT`;
   if (item.kind === 'plan') return `approve: flightdeck approve ${ref}   edit: flightdeck plan edit ${host}/${item.run ?? 'RUN'}   send back: ${reject}`;
   if (item.kind === 'question' || item.kind === 'escalation') return `answer: flightdeck answer ${ref} TEXT`;
+  if (item.kind === 'learnings') return `accept: flightdeck approve ${ref} [--edit | --file edited.md]   decline all: ${reject}`;
+  if (item.kind === 'review') return `rework: flightdeck approve ${ref}   dismiss: ${reject}`;
   return `approve: flightdeck approve ${ref}   reject: ${reject}`;
 }
 
@@ -123,7 +137,15 @@ export async function inboxShow(ctx: CliContext, argv: string[]): Promise<void> 
     ['waiting', formatAge(now - item.since)],
   ]);
   const body =
-    detail.kind === 'plan' ? planText(detail) : detail.kind === 'question' ? questionText(detail.request, detail.input) : approvalText(detail.approval, now);
+    detail.kind === 'plan'
+      ? planText(detail)
+      : detail.kind === 'question'
+        ? questionText(detail.request, detail.input)
+        : detail.kind === 'review'
+          ? reviewText(detail)
+          : detail.kind === 'learnings'
+            ? detail.markdown.trimEnd()
+            : approvalText(detail.approval, now);
   print([header, body, nextSteps(host, item)].join('\n\n'));
 }
 
@@ -137,11 +159,23 @@ async function decide(ctx: CliContext, ref: string | undefined, decision: InboxD
   else print(`${host}/${item.id}: ${DONE[decision]} (${cell(item.summary)})`);
 }
 
-/** `approve HOST/ITEM [--note TEXT]` (--reason: the older name, kept for scripts). */
+/**
+ * `approve HOST/ITEM [--note TEXT]` (--reason: the older name, kept for scripts); learnings (ln-…) as proposed, or
+ * as edited: `--file edited.md` or `--edit` (learningsEdit.ts).
+ */
 export async function approve(ctx: CliContext, argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { note: { type: 'string' }, reason: { type: 'string' } } });
-  if (positionals.length !== 1) throw new UsageError('usage: flightdeck approve HOST/ITEM [--note TEXT]');
-  await decide(ctx, positionals[0], 'approve', values.note ?? values.reason);
+  const options = { note: { type: 'string' }, reason: { type: 'string' }, file: { type: 'string' }, edit: { type: 'boolean' } } as const;
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options });
+  if (positionals.length !== 1) throw new UsageError('usage: flightdeck approve HOST/ITEM [--note TEXT] | HOST/ln-… [--file edited.md | --edit]');
+  const note = values.note ?? values.reason;
+  const learnings = parseRef(positionals[0], 'ITEM').id.startsWith('ln-');
+  if (learnings && note !== undefined) throw new UsageError('learnings take no --note: approve them as proposed, or edited with --file or --edit');
+  if (values.file === undefined && !values.edit) return decide(ctx, positionals[0], 'approve', note);
+  const edit = await editedLearnings(ctx, positionals[0]!, { file: values.file, edit: values.edit === true });
+  await decide(ctx, positionals[0], 'approve', edit.text).catch((error: unknown) => {
+    throw edit.refused(error);
+  });
+  edit.taken();
 }
 
 /** `reject HOST/ITEM --feedback TEXT` (--reason: the older name): the feedback goes back to the agent or planner. */

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import type { Lane } from '../fleet/lane';
 import { errorMessage } from '../../common/wire/errors';
 import { describeZodIssues } from '../../common/zodIssues';
 import { print, printJson, UsageError, type CliContext } from './context';
+import { runEditor } from './editor';
 import { parseRef } from './runArgs';
 import { runLane } from './runLane';
 
@@ -36,14 +36,6 @@ export function parsePlanText(text: string, source: string): Plan {
   return plan.data;
 }
 
-/** The user's editor, as a shell would run it: `$VISUAL`/`$EDITOR` may carry arguments (`code --wait`). */
-function runEditor(file: string): void {
-  const editor = process.env.VISUAL || process.env.EDITOR || 'vi';
-  const result = spawnSync('sh', ['-c', `${editor} "$1"`, 'sh', file], { stdio: 'inherit' });
-  if (result.error) throw new Error(`could not start the editor "${editor}": ${result.error.message}; the plan is in ${file}`);
-  if (result.status !== 0) throw new Error(`the editor "${editor}" exited with ${result.status ?? result.signal}; the plan is in ${file}`);
-}
-
 /** A plan to send, from the user's file or from a temp file the editor wrote (removed once the host took it). */
 interface PlanEdit {
   plan: Plan;
@@ -66,7 +58,7 @@ function editInEditor(plan: Plan, name: string, ref: string): PlanEdit | null {
   const file = join(tempDir, `${name}.json`);
   const original = `${JSON.stringify(plan, null, 2)}\n`;
   writeFileSync(file, original, { mode: 0o600 });
-  runEditor(file);
+  runEditor(file, 'the plan');
   let edited: Plan;
   try {
     edited = parsePlanText(readFileSync(file, 'utf8'), file);

@@ -6,6 +6,7 @@ import { UsageError, type CliContext } from './context';
 import { hostAdd, hostCheck, hostList, hostRemove, hostTrust, hostUpgrade } from './hostCommands';
 import { sessionOutput } from './output';
 import { auditVerify } from './auditCommands';
+import { contextSync } from './contextCommands';
 import { approvalList, auditList, policyCheck, policyShow } from './governanceCommands';
 import { answer, approve, inboxList, inboxShow, reject } from './inboxCommands';
 import { planEdit } from './planEditor';
@@ -58,6 +59,7 @@ const COMMANDS: Record<string, Command> = {
   'session send': sessionSend,
   'session output': sessionOutput,
   'audit verify': auditVerify,
+  'context sync': contextSync,
   'audit list': auditList,
   'policy show': policyShow,
   'policy check': policyCheck,

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { describeRunbookProblem, type RunbookInfo } from '../../common/protocol/runbook';
 import type { PlanVersionInfo, RunInfo, RunPrompt, StepInfo } from '../../common/protocol/runs';
+import { errorMessage, WireError } from '../../common/wire/errors';
 import { print, printJson, table, UsageError, type CliContext } from './context';
 import { fromEachHost, reportFailures } from './eachHost';
 import { cell, formatAge, formatFields, parseParams, parseRef } from './runArgs';
@@ -52,23 +53,47 @@ function planCell(run: RunInfo): string {
   return run.approvedVersion === run.planVersion ? `v${run.planVersion} (approved)` : `v${run.planVersion} (approved v${run.approvedVersion})`;
 }
 
-function runRow(host: string, run: RunInfo, now: number): string[] {
-  const done = run.steps.filter((step) => step.state === 'done').length;
-  const steps = run.steps.length > 0 ? `${done}/${run.steps.length}` : '-';
-  return [`${host}/${run.id}`, `${run.runbook.name}@${run.runbook.version}`, run.repo, run.state, planCell(run), steps, formatAge(now - run.createdAt)];
+interface RunRow {
+  host: string;
+  run: RunInfo;
+  /** Set when the host did not answer: the run as this machine last mirrored it. */
+  stale?: { mirroredAt: number };
 }
 
-/** `run list [HOST...]`: every run of the fleet, newest first; an unreachable host is reported, not fatal. */
+function runRow({ host, run, stale }: RunRow, now: number): string[] {
+  const done = run.steps.filter((step) => step.state === 'done').length;
+  const steps = run.steps.length > 0 ? `${done}/${run.steps.length}` : '-';
+  const state = stale ? `${run.state} (stale: ${formatAge(now - stale.mirroredAt)} old)` : run.state;
+  return [`${host}/${run.id}`, `${run.runbook.name}@${run.runbook.version}`, run.repo, state, planCell(run), steps, formatAge(now - run.createdAt)];
+}
+
+/** `run list [HOST...]`: every run of the fleet, newest first; an unreachable host's runs come from the cache, marked stale. */
 export async function runList(ctx: CliContext, argv: string[]): Promise<void> {
-  const { rows, failures } = await fromEachHost(ctx, argv, async (host) => {
+  const { rows, failures } = await fromEachHost<RunRow>(ctx, argv, async (host) => {
     const { runs } = await (await runLane(ctx, host)).peer.request('run.list', {});
     return runs.map((run) => ({ host, run }));
+  });
+  const unanswered = failures.filter((failure) => {
+    const cached = ctx.core.cache.runRecords(failure.host);
+    rows.push(...cached.map((entry) => ({ host: failure.host, run: entry.record.run, stale: { mirroredAt: entry.mirroredAt } })));
+    return cached.length === 0;
   });
   rows.sort((a, b) => b.run.createdAt - a.run.createdAt);
   const now = Date.now();
   if (ctx.json) printJson({ runs: rows, errors: failures });
-  else print(table(['RUN', 'RUNBOOK@VERSION', 'REPO', 'STATE', 'PLAN', 'STEPS', 'AGE'], rows.map((row) => runRow(row.host, row.run, now))));
-  reportFailures(ctx, argv, failures);
+  else {
+    print(table(['RUN', 'RUNBOOK@VERSION', 'REPO', 'STATE', 'PLAN', 'STEPS', 'AGE'], rows.map((row) => runRow(row, now))));
+    for (const failure of failures.filter((candidate) => !unanswered.includes(candidate))) {
+      process.stderr.write(`flightdeck: ${failure.host}: ${failure.error}; its runs as last mirrored (stale)\n`);
+    }
+  }
+  reportFailures(ctx, argv, unanswered);
+}
+
+function pullRequestCell(pr: NonNullable<RunInfo['pullRequest']>): string {
+  const pushed = pr.pushedCommit ? `${pr.branch} pushed at ${pr.pushedCommit.slice(0, 12)}` : `${pr.branch} not pushed`;
+  if (pr.state === 'open') return `#${pr.number} ${pr.url} (open; ${pushed})${pr.note ? `; ${pr.note}` : ''}`;
+  return `${pr.state === 'pushed' ? 'none' : 'failed'}: ${pr.note ?? pushed}`;
 }
 
 function runHeader(host: string, run: RunInfo): string {
@@ -80,6 +105,7 @@ function runHeader(host: string, run: RunInfo): string {
     ['state', run.reason ? `${run.state}: ${run.reason}` : run.state],
     ['planner', run.planner ?? '-'],
     ['plan', planCell(run)],
+    ...(run.pullRequest ? [['pull request', pullRequestCell(run.pullRequest)] as [string, string]] : []),
     ['started', `${formatAge(Date.now() - run.createdAt)} ago by ${run.startedBy}`],
     ...(params.length > 0 ? [['params', params.join(' ')] as [string, string]] : []),
   ]);
@@ -97,15 +123,29 @@ function promptLabel(prompt: RunPrompt): string {
   return `${prompt.agent} (${prompt.step ? `${prompt.role}, ${prompt.step}` : prompt.role})`;
 }
 
+/** The run from its host, or, when the host cannot be reached, as this machine last mirrored it. */
+async function showOrCached(ctx: CliContext, host: string, id: string) {
+  try {
+    return { ...(await (await runLane(ctx, host)).peer.request('run.show', { run: id })), stale: null };
+  } catch (error) {
+    // The host answered (no such run, …): that answer stands; only an unreachable host falls back to the cache.
+    const cached = error instanceof WireError ? undefined : ctx.core.cache.runRecords(host).find((entry) => entry.run === id);
+    if (!cached) throw error;
+    const { run, plans, prompts } = cached.record;
+    return { run, plans, prompts, stale: { mirroredAt: cached.mirroredAt, error: errorMessage(error) } };
+  }
+}
+
 /** `run show HOST/RUN [--prompts]`: the run, its steps, every plan version, and what each agent was told. */
 export async function runShow(ctx: CliContext, argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { prompts: { type: 'boolean' } } });
   if (positionals.length !== 1) throw new UsageError('usage: flightdeck run show HOST/RUN [--prompts] [--json]');
   const { host, id } = parseRef(positionals[0], 'RUN');
-  const { run, plans, prompts } = await (await runLane(ctx, host)).peer.request('run.show', { run: id });
-  if (ctx.json) return printJson({ host, run, plans, prompts });
+  const { run, plans, prompts, stale } = await showOrCached(ctx, host, id);
+  if (ctx.json) return printJson({ host, run, plans, prompts, stale });
 
   const sections = [runHeader(host, run)];
+  if (stale) sections.unshift(`${host} did not answer (${stale.error}): the run as mirrored ${formatAge(Date.now() - stale.mirroredAt)} ago (stale)`);
   sections.push(
     run.steps.length > 0
       ? `steps:\n${table(['STEP', 'PHASE', 'ROLE', 'STATE', 'AGENT', 'BRANCH', 'DEPENDS ON'], run.steps.map(stepRow))}`

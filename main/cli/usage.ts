@@ -31,6 +31,7 @@ usage:
   flightdeck agent resume HOST/AGENT
   flightdeck agent remove HOST/AGENT [--force]   (removes its worktree: only a clean one unless --force; the branch stays)
   flightdeck audit verify HOST [--accept] [--json]   (the chain, and that it still holds what this machine saw)
+  flightdeck audit verify --repo PATH [--ref REF] [--json]   (the chains synced into a repo, without any host)
   flightdeck audit list HOST [--agent NAME] [--action A|FAMILY.*] [--outcome ok|error|denied] [--since 2h|DATE]
                   [--limit N] [--json]
   flightdeck policy show HOST [--repo NAME] [--json]   (the effective policy, each rule with its file and line)
@@ -47,8 +48,13 @@ usage:
   flightdeck inbox [HOST...] [--json]   (plans, checkpoints, questions, escalations, approvals waiting on you; oldest first)
   flightdeck show HOST/ITEM [--json]   (an inbox item with what is needed to decide it; a plan with its changes)
   flightdeck approve HOST/ITEM [--note TEXT]
+  flightdeck approve HOST/ln-RUN-N [--file edited.md | --edit]   (learnings as proposed, or the list as you edited it)
   flightdeck reject HOST/ITEM --feedback TEXT   (the feedback goes back to the agent or the planner)
   flightdeck answer HOST/ITEM TEXT
+  flightdeck context sync --repo PATH [--push] [--branch B] [--remote R] [--host NAME]... [--host-repo NAME]... [--offline]
+                  (mirrors the hosts, then one commit of .flightdeck/ on branch B, default flightdeck/context;
+                   the working tree, index and HEAD are never touched; --host-repo: a host repo's runs, matched by
+                   name instead of by URL)
   flightdeck --version
 
 Unknown host keys: asked interactively (y/N with the SHA256 fingerprint). Without a terminal nothing is trusted

@@ -6,16 +6,22 @@ import type { AppApi } from '../../common/app/api';
 import type { ResultOf } from '../../common/protocol/define';
 import type { AgentEvent } from '../../common/protocol/agents';
 import type { HelloResult, SessionEvent } from '../../common/protocol/methods';
+import type { InboxEvent, RunInfo } from '../../common/protocol/runs';
+import { errorMessage } from '../../common/wire/errors';
+import { ContextCache } from '../cache/contextCache';
+import { acceptHostChain, mirrorHost, shareAlarm, type MirrorOutcome, type MirrorSummary } from '../cache/mirror';
 import { parseHostSpec } from '../ssh/config';
 import { FleetError } from '../ssh/errors';
 import { appHome } from '../store/home';
 import { Store } from '../store/store';
 import type { BackoffOptions } from '../fleet/backoff';
 import { locateBundle } from '../fleet/bundle';
+import { debug } from '../fleet/debug';
 import { identityChanged } from '../fleet/auditAnchors';
 import { HostConnection } from '../fleet/hostConnection';
 import { CoreClient, type CoreSink } from './coreClient';
 import { PromptBroker } from './promptBroker';
+import { followRunEvents } from './runRequests';
 
 export const LOCAL_HOST: HostConfig = { name: 'local', kind: 'local', target: '' };
 
@@ -37,6 +43,8 @@ export type CoreEvent =
   | { type: 'hosts.removed'; name: string }
   | { type: 'sessions.event'; host: string; event: SessionEvent }
   | { type: 'agents.event'; host: string; event: AgentEvent }
+  | { type: 'runs.event'; host: string; run: RunInfo }
+  | { type: 'inbox.event'; host: string; event: InboxEvent }
   | { type: 'prompts.raised'; prompt: Prompt }
   | { type: 'prompts.settled'; id: string };
 
@@ -46,11 +54,15 @@ export class FleetCore {
   private readonly hosts = new Map<string, HostConnection>();
   private readonly events = new Emitter<CoreEvent>();
   private readonly clients = new Set<CoreClient>();
+  /** Background mirrors per host (desktop): one in flight; `again` queues one more. */
+  private readonly mirroring = new Map<string, { again: boolean }>();
+  private readonly mirrored = new Emitter<MirrorOutcome>();
   private closed = false;
 
   private constructor(
     readonly home: string,
     readonly store: Store,
+    readonly cache: ContextCache,
     private readonly options: FleetCoreOptions,
   ) {
     this.prompts.onRaised((prompt) => this.events.emit({ type: 'prompts.raised', prompt }));
@@ -59,7 +71,7 @@ export class FleetCore {
 
   static open(options: FleetCoreOptions): FleetCore {
     const home = options.home ?? appHome();
-    const core = new FleetCore(home, Store.open(home), options);
+    const core = new FleetCore(home, Store.open(home), ContextCache.open(home), options);
     for (const config of core.configuredHosts()) core.track(config);
     if (options.autoConnect) for (const host of core.hosts.values()) host.connect().catch(() => undefined);
     return core;
@@ -88,6 +100,18 @@ export class FleetCore {
     connection.onChange((host) => this.events.emit({ type: 'hosts.changed', host }));
     connection.onSessionEvent((event) => this.events.emit({ type: 'sessions.event', host: config.name, event }));
     connection.onAgentEvent((event) => this.events.emit({ type: 'agents.event', host: config.name, event }));
+    connection.onConnected(() =>
+      connection.lane().then(
+        (lane) =>
+          followRunEvents(
+            lane,
+            (run) => this.events.emit({ type: 'runs.event', host: config.name, run }),
+            (event) => this.events.emit({ type: 'inbox.event', host: config.name, event }),
+          ),
+        () => undefined,
+      ),
+    );
+    if (this.options.autoConnect) connection.onConnected(() => this.keepMirrored(connection));
     this.hosts.set(config.name, connection);
     return connection;
   }
@@ -131,6 +155,7 @@ export class FleetCore {
     const host = this.host(name);
     this.store.removeHost(name);
     this.store.forgetAuditAnchor(name);
+    this.cache.retireHost(name);
     this.forget(name);
     this.events.emit({ type: 'hosts.removed', name: host.name });
     if (this.hosts.size === 0) {
@@ -177,7 +202,6 @@ export class FleetCore {
     return { host: host.view(), hello: lane.hello, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
   }
 
-  /** A UI client (a window, a browser tab, a CLI command): its terminals are streams on each host's one channel. */
   /**
    * Walks the host's audit chain and checks it still holds the newest record this app saw of it; an intact chain
    * moves the anchor to its head. `accept` takes the chain as it is now, ending an alarm the human has looked into.
@@ -189,6 +213,7 @@ export class FleetCore {
     const sameHost = stored !== undefined && stored.hostId === hello.hostId;
     const anchor = sameHost ? { seq: stored.seq, hash: stored.hash } : null;
     const result = await peer.request('audit.verify', anchor ? { anchor } : {});
+    if (accept) await acceptHostChain(this.cache, name, hello, peer);
     let alarm = stored?.alarm ?? (stored && !sameHost ? identityChanged(name, stored, hello.hostId) : null);
     if (!alarm && result.anchorHeld === false) alarm = result.problem;
     if (accept || (!alarm && result.ok)) {
@@ -200,6 +225,72 @@ export class FleetCore {
     return { ...result, host: name, anchor, alarm };
   }
 
+  /** Mirrors the host's audit and run records into the cache, connecting first; an alarm it raises shows on the host. */
+  async mirrorHost(name: string, options: { pageSize?: number } = {}): Promise<MirrorSummary> {
+    const host = this.host(name);
+    const { hello, peer } = await host.lane();
+    // The connect's anchor check first: finding no alarm, it moves the anchor on, which would clear one raised here.
+    await host.checkedAuditAlarm();
+    const alarm = this.store.auditAnchor(name)?.alarm ?? null;
+    const summary = await mirrorHost(this.cache, name, hello, peer, { ...options, alarm });
+    if (summary.alarm) host.setAuditAlarm(shareAlarm(this.store, this.cache, name, summary.alarm));
+    return summary;
+  }
+
+  /** Every configured host (or those named); one that cannot be reached reports why and how old its cached copy is, and throws nothing. */
+  mirrorAll(names: readonly string[] = [...this.hosts.keys()]): Promise<MirrorOutcome[]> {
+    return Promise.all(names.map((name) => this.mirrorOutcome(name)));
+  }
+
+  private mirrorOutcome(name: string): Promise<MirrorOutcome> {
+    return this.mirrorHost(name).then(
+      (summary) => ({ host: name, ...summary }),
+      (error: unknown) => {
+        const state = this.closed ? undefined : this.cache.mirrorState(name);
+        return { host: name, error: errorMessage(error), cachedAt: state?.mirroredAt ?? null, ageMs: state?.ageMs ?? null };
+      },
+    );
+  }
+
+  /** Each background mirror's outcome (desktop). */
+  onMirrored(listener: (outcome: MirrorOutcome) => void): Unsubscribe {
+    return this.mirrored.on(listener);
+  }
+
+  /** Desktop: mirror after each connect, and again whenever a run of the host changes. */
+  private keepMirrored(connection: HostConnection): void {
+    // Called from within the connect, so the lane is ready (mirrorHost waits for the anchor check this connect starts).
+    connection.lane().then(
+      (lane) => {
+        lane.peer.onNotification('run.event', () => this.mirrorInBackground(connection.name));
+        this.mirrorInBackground(connection.name);
+      },
+      () => undefined,
+    );
+  }
+
+  /** Coalesces: at most one mirror of a host in flight and one queued, however many run events arrive meanwhile. */
+  private mirrorInBackground(name: string): void {
+    const pending = this.mirroring.get(name);
+    if (pending) {
+      pending.again = true;
+      return;
+    }
+    const state = { again: true };
+    this.mirroring.set(name, state);
+    void (async () => {
+      // A dropped host is mirrored again when it reconnects, not reconnected for a mirror.
+      while (state.again && !this.closed && this.hosts.get(name)?.connected) {
+        state.again = false;
+        const outcome = await this.mirrorOutcome(name);
+        if ('error' in outcome) debug(`${name}: not mirrored: ${outcome.error}`);
+        if (!this.closed) this.mirrored.emit(outcome);
+      }
+      this.mirroring.delete(name);
+    })();
+  }
+
+  /** A UI client (a window, a browser tab, a CLI command): its terminals are streams on each host's one channel. */
   openClient(sink: CoreSink): CoreClient {
     if (this.closed) throw new FleetError('closed', 'the core is closed');
     const client = new CoreClient(this, sink, () => this.clients.delete(client));
@@ -215,6 +306,8 @@ export class FleetCore {
     for (const host of this.hosts.values()) host.close();
     this.hosts.clear();
     this.events.clear();
+    this.mirrored.clear();
     this.store.close();
+    this.cache.close();
   }
 }

@@ -26,6 +26,8 @@ export class TestEndpoint {
   /** How agent.ask answers; set by the tests that ask. */
   ask: (params: Params<'agent.ask'>) => Promise<{ answer: string; by: string }> = () =>
     Promise.reject(new WireError(WireErrorCode.InternalError, 'this test does not answer questions'));
+  /** How agent.runTool answers. */
+  runTool: (params: Params<'agent.runTool'>) => { text: string } = ({ tool }) => ({ text: `${tool} done` });
   costUsd: number | null = null;
   private readonly recorded = new Emitter<EndpointCall>();
   private readonly peers = new Set<RpcPeer<Protocol>>();
@@ -129,6 +131,7 @@ export class TestEndpoint {
       return { total: this.total, costUsd: this.costUsd };
     });
     on('agent.ask', (params) => this.ask(params));
+    on('agent.runTool', (params) => this.runTool(params));
     on('agent.nextMessage', () => {
       const queued = this.queued.shift();
       return queued ?? new Promise((resolve) => this.waiting.push(resolve));

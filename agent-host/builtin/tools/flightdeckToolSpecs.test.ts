@@ -44,6 +44,17 @@ describe('Flightdeck tools', () => {
     expect(daemon.of('agent.ask')).toEqual([{ kind, input }]);
   });
 
+  it('offers run tools only when the run gives them, answered by the run at once', async () => {
+    expect(tools.has('propose_learnings')).toBe(false);
+    const offered = new Map(flightdeckToolSpecs(endpoint, ['propose_learnings']).map((tool) => [tool.name, tool]));
+    daemon.runTool = () => ({ text: 'Submitted for review: 1 learning.' });
+    const input = { learnings: [{ text: 'Run the linter first.', applies_to: 'repo' }] };
+    const outcome = await offered.get('propose_learnings')!.run(input, context());
+    expect(outcome).toEqual({ ok: true, content: 'Submitted for review: 1 learning.', summary: 'Submitted for review: 1 learning.' });
+    expect(daemon.of('agent.runTool')).toEqual([{ tool: 'propose_learnings', input }]);
+    expect(daemon.of('agent.ask')).toEqual([]);
+  });
+
   it('report_progress tells the host without waiting for a human', async () => {
     const outcome = await tools.get('report_progress')!.run({ message: 'Halfway.' }, context());
     expect(outcome.ok).toBe(true);

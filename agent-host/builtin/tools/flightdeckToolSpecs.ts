@@ -1,4 +1,4 @@
-import { flightdeckTools } from '../../../common/protocol/flightdeckTools';
+import { flightdeckTools, type RunToolName } from '../../../common/protocol/flightdeckTools';
 import type { Endpoint } from '../endpoint';
 import { defineTool, ToolFailure, type ToolOutcome, type ToolSpec } from './toolSpec';
 
@@ -15,10 +15,11 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /**
- * Flightdeck's own tools, run through the agent's endpoint: report_progress is a line for the tech lead;
- * the others are questions and gates that block in agent.ask until a human answers — the answer is the result.
+ * Flightdeck's own tools, run through the agent's endpoint: report_progress is a line for the tech lead; the run tools
+ * its run offers it (`runTools`) are answered by the run at once; the others are questions and gates that block in
+ * agent.ask until a human answers — the answer is the result.
  */
-export function flightdeckToolSpecs(endpoint: Endpoint): ToolSpec[] {
+export function flightdeckToolSpecs(endpoint: Endpoint, runTools: readonly RunToolName[] = []): ToolSpec[] {
   const ask = (kind: 'ask_human' | 'escalate' | 'checkpoint' | 'submit_plan') =>
     defineTool({
       name: kind,
@@ -44,5 +45,16 @@ export function flightdeckToolSpecs(endpoint: Endpoint): ToolSpec[] {
     ask('escalate'),
     ask('checkpoint'),
     ask('submit_plan'),
+    ...runTools.map((tool) =>
+      defineTool({
+        name: tool,
+        description: flightdeckTools[tool].description,
+        input: flightdeckTools[tool].input,
+        async run(input): Promise<ToolOutcome> {
+          const { text } = await endpoint.request('agent.runTool', { tool, input: input as Record<string, unknown> });
+          return { ok: true, content: text, summary: firstLine(text) };
+        },
+      }),
+    ),
   ];
 }

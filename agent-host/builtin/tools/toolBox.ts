@@ -1,5 +1,6 @@
 import type { Tool } from '@anthropic-ai/sdk/resources/messages';
 import { z } from 'zod';
+import type { RunToolName } from '../../../common/protocol/flightdeckTools';
 import type { Endpoint } from '../endpoint';
 import { editFileTool, readFileTool, writeFileTool } from './fileTools';
 import { flightdeckToolSpecs } from './flightdeckToolSpecs';
@@ -8,8 +9,8 @@ import { runCommandTool } from './runCommand';
 import { findRipgrep, searchTool } from './search';
 import type { ToolSpec } from './toolSpec';
 
-/** Every tool of the built-in agent, in the order the model sees them. */
-export function builtinTools(endpoint: Endpoint, env: Record<string, string | undefined>): ToolSpec[] {
+/** Every tool of the built-in agent, in the order the model sees them; `runTools`: those its run offers it alone. */
+export function builtinTools(endpoint: Endpoint, env: Record<string, string | undefined>, runTools: readonly RunToolName[] = []): ToolSpec[] {
   return [
     readFileTool,
     writeFileTool,
@@ -17,7 +18,7 @@ export function builtinTools(endpoint: Endpoint, env: Record<string, string | un
     listFilesTool,
     searchTool(findRipgrep(env.PATH)),
     runCommandTool(env),
-    ...flightdeckToolSpecs(endpoint),
+    ...flightdeckToolSpecs(endpoint, runTools),
   ] as ToolSpec[];
 }
 

@@ -9,10 +9,11 @@ export function taskOf(request: RecordedRequest): string {
   return typeof first === 'string' ? first : (first as { type: string; text?: string }[]).map((block) => block.text ?? '').join('');
 }
 
-/** `planner` for a run's planner, the step id for a step agent (their prompts say which they are). */
+/** `planner` for a run's planner, `retro` for its retrospective, the step id for a step agent (their prompts say which they are). */
 export function runAgentOf(request: RecordedRequest): string {
   const task = taskOf(request);
   if (task.startsWith('You are the planner of run')) return 'planner';
+  if (task.startsWith('You are the retrospective of run')) return 'retro';
   const step = /^You are the \S+ of step "([^"]+)"/.exec(task);
   if (!step) throw new Error(`a request from no agent of the run: ${task.slice(0, 200)}`);
   return step[1]!;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { claudeCodeLauncher } from '../../../agent-host/cliAgents/claudeCode';
 import { transcriptUsage } from '../../../agent-host/cliAgents/transcriptUsage';
-import { FLIGHTDECK_TOOL_NAMES } from '../../../common/protocol/flightdeckTools';
+import { offeredFlightdeckTools } from '../../../common/protocol/flightdeckTools';
 import { FAKE_API_KEY, fakeAnthropic, type FakeAnthropic, type RecordedRequest, type ScriptedResponse } from '../../harness/fake-anthropic';
 import { changed, launchContext, profile, PtyRun, scratch, TestEndpoint, waitFor } from './fixture';
 
@@ -112,7 +112,7 @@ describe('Claude Code under the host', () => {
     // The hooks were loaded from the generated settings, and the MCP endpoint's tools were offered by name.
     expect(endpoint!.hooksVerified).toBeGreaterThanOrEqual(1);
     expect(toolNames(seen[2]!).filter((name) => name.startsWith('mcp__'))).toEqual(
-      expect.arrayContaining(FLIGHTDECK_TOOL_NAMES.map((name) => `mcp__flightdeck__${name}`)),
+      expect.arrayContaining(offeredFlightdeckTools([]).map((name) => `mcp__flightdeck__${name}`)),
     );
     // The denied Write: the model got a tool error carrying the host's reason, and the file was never written.
     const denied = toolResults(seen[1]!);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as pty from 'node-pty';
 import { agentEndpointProtocol, AGENT_ENV, type ToolDecision } from '../../../common/protocol/agentEndpoint';
 import type { AgentKind, HumanRequestKind } from '../../../common/protocol/agents';
+import type { RunToolName } from '../../../common/protocol/flightdeckTools';
 import { WireError } from '../../../common/wire/errors';
 import { RpcPeer } from '../../../common/wire/peer';
 import type { LaunchContext, Profile } from '../../../agent-host/agents/launchSpec';
@@ -31,6 +32,8 @@ export interface EndpointOptions {
   answer?: (kind: HumanRequestKind, input: Record<string, unknown>) => { answer: string; by: string };
   /** Called after each hook event was answered. */
   afterHookEvent?: (event: string) => void;
+  /** The run tools the agent is offered (its hello says so). */
+  runTools?: RunToolName[];
 }
 
 /** The daemon's side of one agent's endpoint, recording what reaches it. */
@@ -47,6 +50,7 @@ export class TestEndpoint {
   readonly transcripts = new Set<string>();
   readonly progress: string[] = [];
   readonly asks: Array<{ kind: HumanRequestKind; input: Record<string, unknown> }> = [];
+  readonly runToolCalls: Array<{ tool: RunToolName; input: Record<string, unknown> }> = [];
   hooksVerified = 0;
 
   private constructor(
@@ -91,7 +95,7 @@ export class TestEndpoint {
       this.hellos.push(role);
       changed();
       const limits = { maxTurns: 10, maxTokens: 1000, contextTokens: 10_000 };
-      return { name: 'a1', kind: 'claude-code' as const, worktree: '/', branch: 'b', task: 't', model: null, limits, turns: 0, conversation: null };
+      return { name: 'a1', kind: 'claude-code' as const, worktree: '/', branch: 'b', task: 't', model: null, limits, turns: 0, conversation: null, runTools: this.options.runTools };
     });
     peer.handle('hook.event', async ({ agent, event, payload }) => {
       authenticated();
@@ -104,6 +108,7 @@ export class TestEndpoint {
     peer.handle('tool.decide', ({ callId, tool, input, subagent }) => (authenticated(), this.decide('mcp', callId, tool, input, subagent)));
     peer.handle('tool.done', (params) => (authenticated(), this.done.push(params), changed(), {}));
     peer.handle('agent.progress', ({ message }) => (authenticated(), this.progress.push(message), changed(), {}));
+    peer.handle('agent.runTool', ({ tool, input }) => (authenticated(), this.runToolCalls.push({ tool, input }), changed(), { text: `${tool}: taken` }));
     peer.handle('agent.ask', ({ kind, input }) => {
       authenticated();
       this.asks.push({ kind, input });

@@ -5,7 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_ENV } from '../../../common/protocol/agentEndpoint';
-import { FLIGHTDECK_TOOL_NAMES } from '../../../common/protocol/flightdeckTools';
+import { offeredFlightdeckTools } from '../../../common/protocol/flightdeckTools';
 import { AGENT_HOST_BUNDLE } from '../agent-host/client';
 import { scratch, TestEndpoint, TOKEN } from './fixture';
 
@@ -39,11 +39,29 @@ describe('agent-host mcp', () => {
   it('lists exactly the Flightdeck tools, with their input schemas', async () => {
     const { client, endpoint } = await connect('list');
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual([...FLIGHTDECK_TOOL_NAMES].sort());
+    expect(tools.map((tool) => tool.name).sort()).toEqual(offeredFlightdeckTools([]).sort());
     const ask = tools.find((tool) => tool.name === 'ask_human')!;
     expect(ask.inputSchema).toMatchObject({ type: 'object', required: ['question'] });
     expect(Object.keys(tools.find((tool) => tool.name === 'submit_plan')!.inputSchema.properties ?? {})).toContain('phases');
     expect(endpoint.hellos).toEqual(['mcp']);
+  });
+
+  it('offers a run tool only to an agent its run gives it to, and has the run answer it at once', async () => {
+    const plain = await connect('plain');
+    const refused = await plain.client.callTool({ name: 'propose_learnings', arguments: { learnings: [{ text: 'x', applies_to: 'repo' }] } });
+    expect(refused.isError).toBe(true);
+    expect(plain.endpoint.runToolCalls).toEqual([]);
+
+    const { client, endpoint } = await connect('retro', { runTools: ['propose_learnings'] });
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name)).toContain('propose_learnings');
+    const input = { learnings: [{ text: 'Tests live in test/.', applies_to: 'repo' }] };
+    const result = await client.callTool({ name: 'propose_learnings', arguments: input });
+    expect(result.isError).toBe(false);
+    expect(textOf(result)).toBe('propose_learnings: taken');
+    expect(endpoint.decided).toEqual([expect.objectContaining({ via: 'mcp', tool: 'propose_learnings', input })]);
+    expect(endpoint.runToolCalls).toEqual([{ tool: 'propose_learnings', input }]);
+    expect(endpoint.asks).toEqual([]);
   });
 
   it('decides, reports progress without waiting, and records the outcome', async () => {

@@ -7,7 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_ENV, type ToolDecision } from '../../../common/protocol/agentEndpoint';
-import { FLIGHTDECK_TOOL_NAMES } from '../../../common/protocol/flightdeckTools';
+import { offeredFlightdeckTools } from '../../../common/protocol/flightdeckTools';
 import { AgentEndpoint, type AgentEndpointHandlers } from '../../../agent-host/agents/agentEndpoint';
 import { gatewayHandlers } from '../../../agent-host/mcpGateway/endpointHandlers';
 import { McpGateway, type McpAuditRecord } from '../../../agent-host/mcpGateway/gateway';
@@ -52,7 +52,8 @@ describe('agent-host mcp with the host’s MCP gateway behind the endpoint', () 
   it('lists Flightdeck’s tools and the gateway’s allowed ones (upstream schemas as they are), not the denied ones', async () => {
     const { tools } = await client.listTools();
     const names = tools.map((tool) => tool.name);
-    for (const name of FLIGHTDECK_TOOL_NAMES) expect(names).toContain(name);
+    for (const name of offeredFlightdeckTools([])) expect(names).toContain(name);
+    expect(names).not.toContain('propose_learnings');
     expect(names).toContain('everything__echo');
     expect(names).not.toContain('everything__get-env');
     expect(tools.find((tool) => tool.name === 'everything__echo')!.inputSchema).toMatchObject({ type: 'object', required: ['message'] });

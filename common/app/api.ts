@@ -6,8 +6,10 @@ import { AgentEvent, AgentInfo, AgentName, MessageDelivery, ProfileInfo, RepoInf
 import { ApprovalId, ApprovalInfo } from '../protocol/governance';
 import { StartAgentParams } from '../protocol/agentMethods';
 import { ScreenSnapshot, SessionId, SessionInfo, Signal, TerminalSize } from '../protocol/session';
+import { InboxDecision, InboxItem, InboxItemId } from '../protocol/runs';
 import { AddHostParams, HostName, HostView } from './hosts';
 import { Prompt, PromptAnswer } from './prompts';
+import { HostFailure, InboxEntry, InboxEventParams, InboxShown, RunDetail, RunEntry, RunRef, RunsEventParams } from './runs';
 
 const Empty = z.object({}).strict();
 
@@ -186,6 +188,36 @@ export const appApi = {
     params: z.object({ host: HostName, id: ApprovalId, approve: z.boolean(), reason: z.string().max(4096).optional() }),
     result: z.object({ approval: ApprovalInfo }),
   }),
+  'runs.list': request({
+    direction: 'client-to-host',
+    summary: "Every host's runs, newest first; a host that cannot be asked lists its runs as last mirrored (stale) and is named in errors.",
+    params: Empty,
+    result: z.object({ runs: z.array(RunEntry), errors: z.array(HostFailure) }),
+  }),
+  'runs.show': request({
+    direction: 'client-to-host',
+    summary: "One run with its plan versions and prompts; from the cache (stale) when its host cannot be asked.",
+    params: RunRef,
+    result: RunDetail,
+  }),
+  'inbox.list': request({
+    direction: 'client-to-host',
+    summary: 'Everything waiting on a person across the fleet, oldest first; hosts that could not be asked in errors.',
+    params: Empty,
+    result: z.object({ items: z.array(InboxEntry), errors: z.array(HostFailure) }),
+  }),
+  'inbox.show': request({
+    direction: 'client-to-host',
+    summary: 'One inbox item with what is needed to decide it.',
+    params: z.object({ host: HostName, item: InboxItemId }),
+    result: InboxShown,
+  }),
+  'inbox.decide': request({
+    direction: 'client-to-host',
+    summary: 'Approve (optional note), reject (feedback) or answer an item; settled: false while it waits for a second reviewer.',
+    params: z.object({ host: HostName, item: InboxItemId, decision: InboxDecision, text: z.string().max(64 * 1024).optional() }),
+    result: z.object({ item: InboxItem, settled: z.boolean() }),
+  }),
   'terminal.attach': request({
     direction: 'client-to-host',
     summary: 'Start streaming a session to this window: snapshot first, then OUTPUT frames from streamFrom.',
@@ -223,6 +255,16 @@ export const appApi = {
     direction: 'host-to-client',
     summary: 'An agent on a host started, changed (status, question, tokens, cost) or was removed.',
     params: z.object({ host: HostName, event: AgentEvent }),
+  }),
+  'runs.event': notification({
+    direction: 'host-to-client',
+    summary: 'A run on a connected host changed (state, plan version, steps).',
+    params: RunsEventParams,
+  }),
+  'inbox.event': notification({
+    direction: 'host-to-client',
+    summary: 'An inbox item on a connected host appeared or was settled.',
+    params: InboxEventParams,
   }),
   'terminal.viewer': notification({
     direction: 'host-to-client',

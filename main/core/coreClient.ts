@@ -7,6 +7,7 @@ import { listAliases, sshEnvironment } from '../ssh/config';
 import type { HostConnection } from '../fleet/hostConnection';
 import { agentRequests } from './agentRequests';
 import type { FleetCore } from './fleetCore';
+import { runRequests } from './runRequests';
 import { TerminalLane } from './terminalLane';
 
 /** Where a UI client receives events and terminal bytes (IPC to a window, a WebSocket, the CLI's stdout). */
@@ -37,6 +38,10 @@ export class CoreClient {
           return sink.notify('sessions.event', { host: event.host, event: event.event });
         case 'agents.event':
           return sink.notify('agents.event', { host: event.host, event: event.event });
+        case 'runs.event':
+          return sink.notify('runs.event', { host: event.host, run: event.run });
+        case 'inbox.event':
+          return sink.notify('inbox.event', { host: event.host, event: event.event });
         case 'prompts.raised':
           return sink.notify('prompts.raised', event.prompt);
         case 'prompts.settled':
@@ -96,6 +101,7 @@ export class CoreClient {
     },
     'audit.verify': ({ host, accept }) => this.core.verifyAudit(host, accept),
     ...agentRequests((host) => this.core.host(host).lane()),
+    ...runRequests(() => this.core),
     'terminal.attach': ({ host, sessionId, fromOffset }) => this.terminals(host).attach(sessionId, fromOffset),
     'terminal.detach': async ({ host, sessionId }) => {
       await this.lanes.get(host)?.lane.detach(sessionId);

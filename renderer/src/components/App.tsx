@@ -6,10 +6,12 @@ import { ConnectionScreen } from './ConnectionScreen';
 import { DialogLayer } from './DialogLayer';
 import { PromptLayer } from './PromptLayer';
 import { Sidebar } from './Sidebar';
-import { TerminalArea } from './TerminalArea';
+import { Workspace } from './Workspace';
+import { useInboxBadge } from '../lib/badge';
 import { Toasts } from './Toasts';
 
 export function App() {
+  useInboxBadge();
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const command = shortcutFor(event);
@@ -24,7 +26,7 @@ export function App() {
   return (
     <div className="app">
       <Sidebar />
-      <TerminalArea />
+      <Workspace />
       <DialogLayer />
       <CommandPalette />
       <PromptLayer />

@@ -7,9 +7,14 @@ import { openAgent, resumeAgent, stopAgent } from '../lib/agentActions';
 import { focusTerminal, runCommand } from '../lib/commands';
 import { shortcutLabel, type CommandId } from '../lib/shortcuts';
 import { useStore } from '../store/store';
+import { KIND_LABELS, openItem } from '../lib/inboxActions';
+import { RunStateBadge } from './runs/StateBadge';
 import { StatusBadge } from './StatusBadge';
 
 const ACTIONS: Array<{ command: CommandId; label: string }> = [
+  { command: 'inbox', label: 'Open the inbox' },
+  { command: 'runs', label: 'Show the runs' },
+  { command: 'terminals', label: 'Show the terminals' },
   { command: 'new-session', label: 'Start a session…' },
   { command: 'split-session', label: 'Start a session beside the current one…' },
   { command: 'start-agent', label: 'Start an agent…' },
@@ -28,6 +33,8 @@ export function CommandPalette() {
   const hosts = useStore((state) => state.hosts);
   const order = useStore((state) => state.hostOrder);
   const toast = useStore((state) => state.toast);
+  const inbox = useStore((state) => state.inbox.entries);
+  const runs = useStore((state) => state.runs.entries);
   if (!open) return null;
   const run = (action: () => void) => {
     setOpen(false);
@@ -55,7 +62,36 @@ export function CommandPalette() {
             {ACTIONS.map((action) => (
               <Command.Item key={action.command} value={action.label} onSelect={() => run(() => runCommand(action.command))}>
                 <span>{action.label}</span>
-                <kbd>{shortcutLabel(action.command)}</kbd>
+                {shortcutLabel(action.command) && <kbd>{shortcutLabel(action.command)}</kbd>}
+              </Command.Item>
+            ))}
+          </Command.Group>
+          <Command.Group heading="Inbox">
+            {(inbox ?? []).map((item) => (
+              <Command.Item
+                key={`item ${item.host}/${item.id}`}
+                value={`inbox ${item.kind} ${item.host} ${item.id} ${item.run ?? ''} ${item.step ?? ''} ${item.summary}`}
+                onSelect={() => run(() => openItem(item.host, item.id))}
+              >
+                <span>
+                  <span className="muted">{KIND_LABELS[item.kind]} · {item.host} / </span>
+                  {item.summary}
+                </span>
+              </Command.Item>
+            ))}
+          </Command.Group>
+          <Command.Group heading="Runs">
+            {(runs ?? []).map((entry) => (
+              <Command.Item
+                key={`run ${entry.host}/${entry.run.id}`}
+                value={`run ${entry.host} ${entry.run.id} ${entry.run.runbook.name} ${entry.run.repo} ${entry.run.state}`}
+                onSelect={() => run(() => useStore.getState().showView({ kind: 'run', host: entry.host, run: entry.run.id }))}
+              >
+                <span>
+                  <span className="muted">{entry.host} / </span>
+                  {entry.run.id} <span className="muted">{entry.run.runbook.name} on {entry.run.repo}</span>
+                </span>
+                <RunStateBadge state={entry.run.state} />
               </Command.Item>
             ))}
           </Command.Group>

@@ -9,5 +9,5 @@ const TITLES: Record<ConnectionState, string> = {
 };
 
 export function ConnectionDot({ state }: { state: ConnectionState }) {
-  return <span className={`dot dot-${state}`} title={TITLES[state]} aria-label={TITLES[state]} />;
+  return <span className={`dot dot-${state}`} role="img" title={TITLES[state]} aria-label={TITLES[state]} />;
 }

@@ -1,6 +1,7 @@
 import { shortcutLabel } from '../lib/shortcuts';
 import { useStore } from '../store/store';
 import { FleetTree } from './FleetTree';
+import { ViewNav } from './ViewNav';
 import { WaitingSummary } from './WaitingSummary';
 import { Icon } from './Icon';
 
@@ -17,6 +18,7 @@ export function Sidebar() {
           {shortcutLabel('palette')}
         </button>
       </header>
+      <ViewNav />
       <WaitingSummary />
       <div className="sidebar-section-title">
         <span>Hosts</span>

@@ -29,7 +29,7 @@ export function TerminalArea() {
   const tabs = useStore((state) => state.tabs);
   const activeTabId = useStore((state) => state.activeTabId);
   return (
-    <main className="workspace">
+    <div className="workspace">
       <TabBar />
       {tabs.length === 0 && <EmptyWorkspace />}
       {tabs.map((tab) => (
@@ -44,6 +44,6 @@ export function TerminalArea() {
           ))}
         </div>
       ))}
-    </main>
+    </div>
   );
 }

@@ -51,6 +51,15 @@ export function runCommand(command: CommandId): void {
     case 'find':
       if (store.focusedPane) for (const listener of findListeners) listener(store.focusedPane);
       return;
+    case 'inbox':
+      store.showView({ kind: 'inbox' });
+      return;
+    case 'runs':
+      store.showView({ kind: 'runs' });
+      return;
+    case 'terminals':
+      store.showView({ kind: 'terminals' });
+      return;
     case 'next-tab':
     case 'previous-tab': {
       const index = store.tabs.findIndex((tab) => tab.id === store.activeTabId);

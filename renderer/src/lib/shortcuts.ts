@@ -10,7 +10,10 @@ export type CommandId =
   | 'next-waiting'
   | 'find'
   | 'next-tab'
-  | 'previous-tab';
+  | 'previous-tab'
+  | 'inbox'
+  | 'runs'
+  | 'terminals';
 
 export interface Shortcut {
   command: CommandId;
@@ -32,6 +35,8 @@ export const shortcuts: Shortcut[] = [
   { command: 'find', code: 'KeyF', shift: true, label: 'Mod+Shift+F' },
   { command: 'next-tab', code: 'BracketRight', shift: true, label: 'Mod+Shift+]' },
   { command: 'previous-tab', code: 'BracketLeft', shift: true, label: 'Mod+Shift+[' },
+  { command: 'inbox', code: 'KeyE', shift: true, label: 'Mod+Shift+E' },
+  { command: 'runs', code: 'KeyG', shift: true, label: 'Mod+Shift+G' },
 ];
 
 const isMac = typeof navigator !== 'undefined' && /Mac/.test(navigator.platform);

@@ -29,15 +29,17 @@ export const createLayoutSlice: StateCreator<Store, [], [], LayoutSlice> = (set)
   focusedPane: null,
   openTerminal: (key, placement = 'tab') =>
     set((state) => {
+      // Terminals take the workspace, unless a run's graph keeps them beside it.
+      const view = state.view.kind === 'run' && state.terminalsBeside ? state.view : { kind: 'terminals' as const };
       const existing = state.tabs.find((tab) => tab.panes.includes(key));
-      if (existing) return { activeTabId: existing.id, focusedPane: key };
+      if (existing) return { activeTabId: existing.id, focusedPane: key, view };
       const active = state.tabs.find((tab) => tab.id === state.activeTabId);
       if (placement === 'split' && active && active.panes.length < MAX_PANES) {
         const tabs = state.tabs.map((tab) => (tab.id === active.id ? { ...tab, panes: [...tab.panes, key] } : tab));
-        return { tabs, focusedPane: key };
+        return { tabs, focusedPane: key, view };
       }
       const tab = newTab([key]);
-      return { tabs: [...state.tabs, tab], activeTabId: tab.id, focusedPane: key };
+      return { tabs: [...state.tabs, tab], activeTabId: tab.id, focusedPane: key, view };
     }),
   closePane: (key) =>
     set((state) => {

@@ -14,6 +14,7 @@ import { FAKE_API_KEY, fakeAnthropic, type FakeAnthropic } from '../harness/fake
 import { makeRepo, type TestRepo } from '../harness/repo';
 import { waitForInbox } from './agents/agentWorld';
 import { routedTurns } from './agents/routedModel';
+import { auditedWork } from './fleet/auditedWork';
 import { makeWorld, stopDaemon, type FleetWorld } from './fleet/env';
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -59,20 +60,7 @@ describe('context cache: each host\'s audit chain and runs mirrored by cursor, o
     model = repo = undefined;
   });
 
-  /** Some audited work: each session start is a record; each session has exited before the next starts. */
-  async function work(count: number): Promise<void> {
-    const lane = await core.host('local').lane();
-    for (let i = 0; i < count; i++) {
-      let exited = (): void => undefined;
-      const done = new Promise<void>((resolve) => (exited = resolve));
-      const { session } = await lane.peer.request('session.start', { command: 'sh', args: ['-c', 'exit 0'], name: `w${i}` });
-      const stop = lane.peer.onNotification('session.event', ({ type, session: info }) => {
-        if (type === 'exited' && info.id === session.id) exited();
-      });
-      if ((await lane.peer.request('session.list', {})).sessions.some((info) => info.id === session.id && info.status === 'exited')) exited();
-      await done.finally(stop);
-    }
-  }
+  const work = (count: number) => auditedWork(core, 'local', count);
 
   /** The host's whole chain, as the host lists it. */
   async function hostChain(): Promise<ChainRecord[]> {

@@ -7,6 +7,7 @@ import { GENESIS_HASH } from '../../common/audit/chain';
 import { recordHash, type AuditRow } from '../../agent-host/audit/auditLog';
 import { FleetCore } from '../../main/core/fleetCore';
 import { AGENT_HOST_BUNDLE } from './agent-host/client';
+import { auditedWork } from './fleet/auditedWork';
 import { makeWorld, stopDaemon, type FleetWorld } from './fleet/env';
 
 /**
@@ -58,20 +59,7 @@ describe('audit anchors: a host cannot cut or rewrite history a client has seen'
     await world.cleanup();
   });
 
-  /** Some audited work: each session start is a record; each session has exited before the next starts. */
-  async function work(count: number): Promise<void> {
-    const lane = await core.host('local').lane();
-    for (let i = 0; i < count; i++) {
-      let exited = (): void => undefined;
-      const done = new Promise<void>((resolve) => (exited = resolve));
-      const { session } = await lane.peer.request('session.start', { command: 'sh', args: ['-c', 'exit 0'], name: `w${i}` });
-      const stop = lane.peer.onNotification('session.event', ({ type, session: info }) => {
-        if (type === 'exited' && info.id === session.id) exited();
-      });
-      if ((await lane.peer.request('session.list', {})).sessions.some((info) => info.id === session.id && info.status === 'exited')) exited();
-      await done.finally(stop);
-    }
-  }
+  const work = (count: number) => auditedWork(core, 'local', count);
 
   /** Stops the daemon, lets `tamper` edit its files, connects again and returns the alarm the connect raised. */
   async function reconnectAfter(tamper: () => void): Promise<string> {

@@ -5,13 +5,11 @@
 //
 // HTTP parsing is node:http's (llhttp): the server parses request heads, CONNECT arrives as its 'connect' event, and
 // plain requests are forwarded with node:http's client over a socket the proxy connected itself.
-import { randomUUID } from 'node:crypto';
-import { lookup as dnsLookup } from 'node:dns/promises';
 import { chmodSync, rmSync, statSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { dirname } from 'node:path';
-import { classifyAddress, formatAuthority, parseAbsoluteHttpUrl, parseConnectAuthority } from './addresses';
+import { formatAuthority, parseAbsoluteHttpUrl, parseConnectAuthority } from './addresses';
 import { AgentListener, removeStaleSocket } from './agentListener';
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -20,47 +18,25 @@ import {
   MAX_HEADER_BYTES,
   MAX_SOCKET_PATH,
   type EgressAgentHandle,
-  type EgressDecision,
-  type EgressDecisionRecord,
-  type EgressEndRecord,
   type EgressName,
   type EgressProxyOptions,
-  type EgressTarget,
 } from './egressTypes';
+import { EgressAdmission } from './egressAdmission';
 import { denialText, explain, plainAnswer, rawAnswer, requestHeaders, responseHeaders } from './proxyAnswers';
-import { connectForRelay, splice } from './splice';
+import { splice } from './splice';
+import { connectUpstream } from './upstream';
 
 export * from './egressTypes';
-
-interface Admission {
-  id: string;
-  target: EgressTarget;
-  decision: EgressDecision;
-  path: string | undefined;
-}
-
-type EndFields = Pick<EgressEndRecord, 'outcome'> & Partial<Pick<EgressEndRecord, 'address' | 'status' | 'bytesUp' | 'bytesDown' | 'error'>>;
-
-async function defaultLookup(host: string): Promise<string[]> {
-  const results = await dnsLookup(host, { all: true, verbatim: true });
-  return results.map((result) => result.address);
-}
-
-function checkedDecision(value: unknown): EgressDecision {
-  const decision = value as Partial<EgressDecision> | undefined;
-  if (decision && typeof decision.allow === 'boolean' && typeof decision.rule === 'string') {
-    return { allow: decision.allow, rule: decision.rule, reason: typeof decision.reason === 'string' ? decision.reason : '' };
-  }
-  return { allow: false, rule: 'egress.error', reason: 'the egress policy returned no decision' };
-}
 
 export class EgressProxy {
   private readonly listeners = new Set<AgentListener>();
   private closed = false;
   private readonly headTimeoutMs: number;
   private readonly connectTimeoutMs: number;
+  private readonly admission: EgressAdmission;
 
   constructor(private readonly options: EgressProxyOptions) {
+    this.admission = new EgressAdmission(options);
     this.headTimeoutMs = options.headTimeoutMs ?? DEFAULT_HEAD_TIMEOUT_MS;
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   }
@@ -177,7 +153,7 @@ export class EgressProxy {
       return;
     }
     const name: EgressName = { agent: listener.agent, kind: 'connect', method: 'CONNECT', ...parsed.target };
-    const admission = await this.admit(listener, name, undefined);
+    const admission = await this.admission.admit(listener, name, undefined);
     if (!admission) {
       client.destroy();
       return;
@@ -186,8 +162,8 @@ export class EgressProxy {
       rawAnswer(client, 403, denialText(name, admission.decision), admission.decision.rule);
       return;
     }
-    const end = this.ender(admission, started);
-    const connected = await this.connectUpstream(listener, admission.target, () => client.destroyed, true);
+    const end = this.admission.ender(admission, started);
+    const connected = await connectUpstream(listener, admission.target, () => client.destroyed, { relay: true, timeoutMs: this.connectTimeoutMs });
     if (!connected.ok) {
       rawAnswer(client, 502, connected.reason);
       end({ outcome: 'failed', error: connected.reason });
@@ -221,7 +197,7 @@ export class EgressProxy {
     }
     const { path, hostHeader, ...where } = parsed.target;
     const name: EgressName = { agent: listener.agent, kind: 'http', method: req.method ?? 'GET', ...where };
-    const admission = await this.admit(listener, name, path);
+    const admission = await this.admission.admit(listener, name, path);
     if (!admission) {
       res.destroy();
       return;
@@ -230,9 +206,9 @@ export class EgressProxy {
       plainAnswer(res, 403, denialText(name, admission.decision), admission.decision.rule);
       return;
     }
-    const end = this.ender(admission, started);
+    const end = this.admission.ender(admission, started);
     const clientGone = (): boolean => res.destroyed || req.socket.destroyed;
-    const connected = await this.connectUpstream(listener, admission.target, clientGone, false);
+    const connected = await connectUpstream(listener, admission.target, clientGone, { relay: false, timeoutMs: this.connectTimeoutMs });
     if (!connected.ok) {
       plainAnswer(res, 502, connected.reason);
       end({ outcome: 'failed', error: connected.reason });
@@ -291,161 +267,4 @@ export class EgressProxy {
     req.pipe(outgoing);
   }
 
-  /** Resolves, decides and audits one request; undefined when the agent's socket closed meanwhile. Never throws. */
-  private async admit(listener: AgentListener, name: EgressName, path: string | undefined): Promise<Admission | undefined> {
-    let target: EgressTarget = { ...name, addresses: [], loopback: false, linkLocal: false };
-    let decision: EgressDecision;
-    try {
-      const early = await this.options.beforeResolve?.(name);
-      if (early) {
-        decision = { allow: false, rule: early.rule, reason: early.reason };
-      } else {
-        target = await this.resolve(name);
-        decision = checkedDecision(await this.options.decide(target));
-      }
-    } catch (error) {
-      decision = { allow: false, rule: 'egress.error', reason: `the egress policy could not decide: ${explain(error)}` };
-    }
-    if (listener.closing) {
-      this.options.log(`egress ${name.agent}: ${name.method} ${formatAuthority(name.host, name.port)} dropped: the agent's egress socket closed`);
-      return undefined;
-    }
-    const record: EgressDecisionRecord = {
-      type: 'decision',
-      id: randomUUID(),
-      at: Date.now(),
-      agent: name.agent,
-      kind: name.kind,
-      method: name.method,
-      host: name.host,
-      port: name.port,
-      ...(path === undefined ? {} : { path: path.split('?')[0] ?? '' }),
-      addresses: target.addresses,
-      loopback: target.loopback,
-      linkLocal: target.linkLocal,
-      outcome: decision.allow ? 'allowed' : 'denied',
-      rule: decision.rule,
-      reason: decision.reason,
-    };
-    try {
-      this.options.audit(record);
-    } catch (error) {
-      this.options.log(
-        `egress ${name.agent}: the audit record for ${name.method} ${formatAuthority(name.host, name.port)} could not be written (${explain(error)}): denied`,
-      );
-      if (decision.allow) {
-        decision = { allow: false, rule: 'audit', reason: 'the audit record could not be written, so the request is refused' };
-        try {
-          this.options.audit({ ...record, outcome: 'denied', rule: decision.rule, reason: decision.reason });
-        } catch {
-          // Still failing; the log line above says so, and nothing goes out.
-        }
-      }
-    }
-    return { id: record.id, target, decision, path };
-  }
-
-  private async resolve(name: EgressName): Promise<EgressTarget> {
-    let addresses: string[] = [];
-    let resolveError: string | undefined;
-    if (name.ip) {
-      addresses = [name.host];
-    } else {
-      try {
-        addresses = [...new Set(await (this.options.lookup ?? defaultLookup)(name.host))];
-        if (addresses.length === 0) resolveError = 'no addresses';
-      } catch (error) {
-        resolveError = explain(error);
-      }
-    }
-    const classes = addresses.map(classifyAddress);
-    return {
-      ...name,
-      addresses,
-      loopback: classes.some((c) => c.loopback),
-      linkLocal: classes.some((c) => c.linkLocal),
-      ...(resolveError === undefined ? {} : { resolveError }),
-    };
-  }
-
-  /**
-   * Tries the checked addresses in order; never looks the name up again. `relay`: the socket is only ever spliced to
-   * the client (a tunnel), so it reads into a reused buffer; a plain request's is read by node:http.
-   */
-  private async connectUpstream(
-    listener: AgentListener,
-    target: EgressTarget,
-    clientGone: () => boolean,
-    relay: boolean,
-  ): Promise<{ ok: true; socket: Socket; address: string } | { ok: false; reason: string }> {
-    const authority = formatAuthority(target.host, target.port);
-    if (target.addresses.length === 0) return { ok: false, reason: `cannot resolve ${target.host}: ${target.resolveError ?? 'no addresses'}` };
-    const failures: string[] = [];
-    for (const address of target.addresses) {
-      if (clientGone() || listener.closing) return { ok: false, reason: 'the client went away before the origin was reached' };
-      try {
-        const socket = await this.connectOnce(listener, address, target.port, relay);
-        if (clientGone() || listener.closing) {
-          socket.destroy();
-          return { ok: false, reason: 'the client went away before the origin was reached' };
-        }
-        return { ok: true, socket, address };
-      } catch (error) {
-        // The address is already named: `ECONNREFUSED` says the rest.
-        failures.push(`${formatAuthority(address, target.port)}: ${(error as NodeJS.ErrnoException).code ?? explain(error)}`);
-      }
-    }
-    return { ok: false, reason: `cannot connect to ${authority}: ${failures.join('; ')}` };
-  }
-
-  private connectOnce(listener: AgentListener, address: string, port: number, relay: boolean): Promise<Socket> {
-    return new Promise((resolve, reject) => {
-      // An IP literal: net does no look-up for it.
-      const options = { host: address, port, allowHalfOpen: true, noDelay: true };
-      const socket = relay ? connectForRelay(options) : connect(options);
-      listener.upstreams.add(socket);
-      const timer = setTimeout(() => socket.destroy(new Error(`no answer in ${this.connectTimeoutMs} ms`)), this.connectTimeoutMs);
-      socket.on('error', (error) => reject(error));
-      socket.once('close', () => {
-        clearTimeout(timer);
-        listener.upstreams.delete(socket);
-        reject(new Error('closed before it connected'));
-      });
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        resolve(socket);
-      });
-    });
-  }
-
-  private ender(admission: Admission, started: number): (fields: EndFields) => void {
-    let ended = false;
-    const { target } = admission;
-    return (fields) => {
-      if (ended) return;
-      ended = true;
-      const record: EgressEndRecord = {
-        type: 'end',
-        id: admission.id,
-        at: Date.now(),
-        agent: target.agent,
-        kind: target.kind,
-        method: target.method,
-        host: target.host,
-        port: target.port,
-        ...(fields.address === undefined ? {} : { address: fields.address }),
-        outcome: fields.outcome,
-        ...(fields.status === undefined ? {} : { status: fields.status }),
-        bytesUp: fields.bytesUp ?? 0,
-        bytesDown: fields.bytesDown ?? 0,
-        durationMs: Date.now() - started,
-        ...(fields.error === undefined ? {} : { error: fields.error }),
-      };
-      try {
-        this.options.audit(record);
-      } catch (error) {
-        this.options.log(`egress ${target.agent}: the end record for ${formatAuthority(target.host, target.port)} could not be written: ${explain(error)}`);
-      }
-    };
-  }
 }

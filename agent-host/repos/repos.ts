@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SimpleGit } from 'simple-git';
 import { AgentName, RepoName, type RepoInfo } from '../../common/protocol/agents';
@@ -9,6 +9,7 @@ import { WireError, WireErrorCode } from '../../common/wire/errors';
 import type { Db } from '../journal/database';
 import { fetchOrigin, git, gitEnvironment, hasRef, readTreeFiles, reportProgress, resolveCommit, type CloneProgress } from './git';
 import { gitFailed, redactUrl } from './gitErrors';
+import { checkName, checkUrl, invalidParams, parsePorcelain } from './repoChecks';
 
 /** Runs argv confined (read-only, no network) in dir with `readable` visible; null where the host cannot sandbox. */
 export type GitConfinement = (argv: string[], dir: string, readable: string[]) => Promise<{ command: string; args: string[] } | null>;
@@ -32,37 +33,6 @@ const AGENT_BRANCH_PREFIX = 'flightdeck/';
 const ADDING_PREFIX = '.adding-';
 const DIRTY_FILES_SHOWN = 10;
 const MAX_LISTED_FILE_BYTES = 256 * 1024;
-
-function invalidParams(message: string, data: Record<string, unknown>): WireError {
-  return new WireError(WireErrorCode.InvalidParams, message, data);
-}
-
-/** Names become directories and branch names: anything else is refused before it reaches a path or git. */
-function checkName(schema: typeof RepoName | typeof AgentName, what: string, name: string): void {
-  const parsed = schema.safeParse(name);
-  if (!parsed.success) throw invalidParams(`${what} name "${name}" is not allowed: ${parsed.error.issues[0]?.message}`, { name });
-}
-
-/** The daemon's cwd is not the user's, so a relative path would mean something else than they meant. */
-function checkUrl(url: string): void {
-  const remote = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/]+:/.test(url); // scheme://… or scp-like host:path
-  if (url === '' || /\p{Cc}/u.test(url) || (!remote && !isAbsolute(url))) {
-    throw invalidParams(`"${redactUrl(url)}" is neither a git URL nor an absolute path on the host`, { url: redactUrl(url) });
-  }
-}
-
-/** Local changes git would lose with the worktree: porcelain -z entries, a rename's or copy's source skipped. */
-function parsePorcelain(output: string): string[] {
-  const entries = output.split('\0');
-  const files: string[] = [];
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i]!;
-    if (entry.length < 4) continue;
-    files.push(entry.slice(3));
-    if (entry[0] === 'R' || entry[0] === 'C') i++;
-  }
-  return files;
-}
 
 /**
  * The repos agents work on, each cloned once (bare) under reposDir with the VM's own credentials, and the agents'

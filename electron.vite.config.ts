@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'electron-vite';
@@ -29,6 +30,17 @@ export default defineConfig({
     // Relative asset URLs: the same build loads from file:// in Electron and from / in browser mode.
     base: './',
     plugins: [react()],
+    worker: {
+      plugins: () => [
+        {
+          // The diff highlighter's worker (refractor → parse-entities) has no DOM, but Vite resolves packages for workers
+          // under the "browser" condition (vitejs/vite#20230), which picks this package's DOM decoder: take the plain one.
+          name: 'flightdeck:worker-entities',
+          enforce: 'pre' as const,
+          resolveId: (source: string) => (source === 'decode-named-character-reference' ? createRequire(import.meta.url).resolve(source) : null),
+        },
+      ],
+    },
     build: {
       outDir: resolve(root, 'out/renderer'),
       // electron-vite leaves the renderer unminified; a third of the bytes parses faster on every window open.

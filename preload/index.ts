@@ -1,8 +1,9 @@
-// The sandboxed preload: one object, window.flightdeck, implementing AppClient over IPC. No raw ipcRenderer
-// reaches the page; main validates every argument again, because a compromised page could call these with anything.
+// The sandboxed preload: window.flightdeck, implementing AppClient over IPC, and window.flightdeckDesktop (the dock
+// badge, raising the window). No raw ipcRenderer reaches the page; main validates every argument again, because a
+// compromised page could call these with anything.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { AppClient } from '../common/app/client';
-import type { BridgeChannels, BridgeReply } from '../common/app/bridge';
+import type { BridgeChannels, BridgeReply, DesktopShell } from '../common/app/bridge';
 
 const CHANNELS: BridgeChannels = {
   request: 'flightdeck:request',
@@ -11,6 +12,8 @@ const CHANNELS: BridgeChannels = {
   input: 'flightdeck:input',
   reply: 'flightdeck:reply',
   ack: 'flightdeck:ack',
+  badge: 'flightdeck:badge',
+  focus: 'flightdeck:focus',
 };
 
 class BridgeError extends Error {
@@ -69,4 +72,14 @@ const bridge: AppClient = {
   },
 };
 
+const shell: DesktopShell = {
+  setBadgeCount(count) {
+    ipcRenderer.send(CHANNELS.badge, count);
+  },
+  focusWindow() {
+    ipcRenderer.send(CHANNELS.focus);
+  },
+};
+
 contextBridge.exposeInMainWorld('flightdeck', bridge);
+contextBridge.exposeInMainWorld('flightdeckDesktop', shell);

@@ -1,5 +1,6 @@
 import { anchorProblem } from '../../common/audit/anchor';
-import type { AuditListParams, AuditRecordInfo } from '../../common/protocol/governance';
+import { auditFilterQuery, auditPage, type AuditFilter } from '../../common/audit/filterQuery';
+import type { AuditRecordInfo } from '../../common/protocol/governance';
 import type { AuditHead, AuditVerifyResult } from '../../common/protocol/methods';
 import type { Db } from '../journal/database';
 import { verifyAudit, type AuditRow } from './auditLog';
@@ -43,47 +44,12 @@ export class AuditReader {
   }
 
   /** Matching records, oldest first: the newest `limit` of them, and whether older ones match too. */
-  list(filter: Omit<AuditListParams, 'limit'> & { limit: number }): { records: AuditRecordInfo[]; more: boolean } {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (filter.agent !== undefined) {
-      where.push('(actor = ? OR target = ?)');
-      args.push(`agent:${filter.agent}`, `agent:${filter.agent}`);
-    }
-    if (filter.action !== undefined) {
-      if (filter.action.endsWith('.*')) {
-        where.push("substr(action, 1, ?) = ?");
-        const family = filter.action.slice(0, -1);
-        args.push(family.length, family);
-      } else {
-        where.push('action = ?');
-        args.push(filter.action);
-      }
-    }
-    if (filter.outcome !== undefined) {
-      where.push('outcome = ?');
-      args.push(filter.outcome);
-    }
-    if (filter.since !== undefined) {
-      where.push('time >= ?');
-      args.push(filter.since);
-    }
-    if (filter.before !== undefined) {
-      where.push('seq < ?');
-      args.push(filter.before);
-    }
-    if (filter.after !== undefined) {
-      where.push('seq > ?');
-      args.push(filter.after);
-    }
-    // From a cursor: the oldest after it (a mirror pages forward); else the newest (a person looks back).
-    const order = filter.after !== undefined ? 'ASC' : 'DESC';
+  list(filter: AuditFilter): { records: AuditRecordInfo[]; more: boolean } {
+    const { where, args, order } = auditFilterQuery(filter);
     const sql = `SELECT * FROM audit ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${order} LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...args, filter.limit + 1) as AuditRow[];
-    const more = rows.length > filter.limit;
-    const page = rows.slice(0, filter.limit);
+    const { page, more } = auditPage(this.db.prepare(sql).all(...args, filter.limit + 1) as AuditRow[], filter.limit, order);
     return {
-      records: (order === 'DESC' ? page.reverse() : page).map((row) => ({
+      records: page.map((row) => ({
         seq: row.seq,
         time: row.time,
         actor: row.actor,

@@ -47,6 +47,19 @@ describe('prompts', () => {
     expect(prompt).toContain('- [repo] Tests live in test/. (run r-000002)');
   });
 
+  it("gives every step agent the plan's constraints, right before its step, and the planner how to submit them", () => {
+    const step = { id: 'flag', title: 'Add the flag', description: 'greet.js takes -v.', role: 'implementer', depends_on: [], checkpoint: false };
+    const plan = { title: 'Verbose', summary: 'A flag.', constraints: ['No new dependencies', 'Keep the output\nbyte-identical without -v'], phases: [] } as unknown as Plan;
+    const input = { run: 'r-1a2b3c', runbook, plan, phase: { id: 'p1', title: 'Build' }, step, params: {}, branch: 'b', baseCommit: 'c', upstream: [], accepted: [] };
+    expect(stepPrompt(input)).toContain(
+      'A flag.\n\n## Constraints (keep every one)\n- No new dependencies\n- Keep the output\n  byte-identical without -v\n' +
+        'If your step cannot be done without breaking one, call escalate instead of breaking it.\n\n## Your step\ngreet.js takes -v.',
+    );
+    expect(stepPrompt({ ...input, plan: { ...plan, constraints: [] } })).toContain('A flag.\n\n## Your step\n');
+    const planner = plannerPrompt({ run: 'r-1a2b3c', runbook, repo: 'app', baseCommit: 'abc123', params: { feature: 'x' }, accepted: [] });
+    expect(planner).toContain('constraints: rules every step must keep');
+  });
+
   it('adds the learnings accepted on this host that the runbook does not have yet, each once, under their own heading', () => {
     const accepted = [
       { appliesTo: 'runbook' as const, text: 'Run the linter before the tests', run: 'r-000001' },

@@ -1,3 +1,4 @@
+import { stepRoleNames } from '../../common/plan/planRules';
 import type { LearningAppliesTo } from '../../common/protocol/learnings';
 import type { Plan } from '../../common/protocol/plan';
 import type { Runbook } from '../runbooks/parseRunbook';
@@ -11,12 +12,9 @@ export interface AcceptedLearning {
   run: string;
 }
 
-/** Roles no step has: the planner plans, the retrospective looks back once the run is done. */
-const NOT_STEP_ROLES = new Set(['planner', 'retrospective']);
-
 /** The roles a plan may give its steps. */
 export function stepRoles(runbook: Runbook): string[] {
-  return Object.keys(runbook.frontMatter.roles).filter((role) => !NOT_STEP_ROLES.has(role));
+  return stepRoleNames(Object.keys(runbook.frontMatter.roles));
 }
 
 /**
@@ -78,7 +76,8 @@ export function plannerPrompt(input: { run: string; runbook: Runbook; repo: stri
     '## Submitting the plan',
     'Call submit_plan with the whole plan: title, summary, analysis {touchpoints, dependencies, risks}, phases (each with id, title,',
     'estimate_hours and steps, each step with id, title, description, role, depends_on and checkpoint), impact {components,',
-    'breaking_changes, testing}, rollback and questions.',
+    'breaking_changes, testing}, rollback, questions and, if any, constraints: rules every step must keep (each step agent is',
+    'told them; the reviewer may add more).',
     `Assign each step to one of these roles: ${roles.join(', ')}. Steps that do not depend on each other run in parallel; a step may depend`,
     'only on steps of its own or earlier phases, and never in a cycle.',
     'If the tool answers with problems, fix them and call submit_plan again. If the reviewer asks for changes, revise the plan and',
@@ -100,6 +99,17 @@ export interface StepPromptInput {
   accepted: readonly AcceptedLearning[];
 }
 
+/** The plan's constraints, for every step agent (none when the plan has none). */
+function constraintsSection(constraints: readonly string[]): string[] {
+  if (constraints.length === 0) return [];
+  return [
+    '## Constraints (keep every one)',
+    ...constraints.map((constraint) => `- ${constraint.trim().split('\n').join('\n  ')}`),
+    'If your step cannot be done without breaking one, call escalate instead of breaking it.',
+    '',
+  ];
+}
+
 /** A step agent's task: its step, its role, the runbook's guidance, what upstream steps did, and how to finish. */
 export function stepPrompt(input: StepPromptInput): string {
   const { runbook, step, params } = input;
@@ -111,6 +121,7 @@ export function stepPrompt(input: StepPromptInput): string {
     `## The plan: ${input.plan.title}`,
     input.plan.summary,
     '',
+    ...constraintsSection(input.plan.constraints ?? []),
     '## Your step',
     step.description,
     '',

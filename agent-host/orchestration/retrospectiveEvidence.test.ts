@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Plan } from '../../common/protocol/plan';
 import type { PlanVersionInfo } from '../../common/protocol/runs';
 import { AuditLog } from '../audit/auditLog';
 import { AuditReader } from '../audit/auditReader';
@@ -25,7 +24,7 @@ afterEach(async () => {
 
 const plan = (version: number, status: PlanVersionInfo['status'], feedback: string | null): PlanVersionInfo => ({
   version,
-  plan: { title: `Plan ${version}` } as Plan,
+  plan: { title: `Plan ${version}` } as PlanVersionInfo['plan'],
   hash: 'h',
   author: 'agent:r-abc123-planner',
   note: null,

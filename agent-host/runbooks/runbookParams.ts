@@ -1,10 +1,14 @@
-import { parameterValueProblem, type ParameterErrorData, type ParameterValue, type RunbookParameter } from '../../common/protocol/runbook';
+import {
+  INTEGER_TEXT,
+  MAX_PARAMETER_VALUE_LENGTH,
+  NUMBER_TEXT,
+  parameterValueProblem,
+  type ParameterErrorData,
+  type ParameterValue,
+  type RunbookParameter,
+} from '../../common/protocol/runbook';
 import { WireError, WireErrorCode } from '../../common/wire/errors';
 import type { Runbook } from './parseRunbook';
-
-const MAX_VALUE_LENGTH = 16 * 1024;
-const INTEGER = /^[+-]?\d+$/;
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
  * The parameters of a run (`--param K=V`, so strings) checked against the runbook's declarations and converted to
@@ -42,10 +46,10 @@ export function resolveParams(runbook: Runbook, given: Record<string, string>): 
 
 /** The typed value of a given string, or why it is not one. */
 function convert(parameter: RunbookParameter, text: string): ParameterValue | { problem: string } {
-  if (text.length > MAX_VALUE_LENGTH) return { problem: `must be at most ${MAX_VALUE_LENGTH} characters` };
+  if (text.length > MAX_PARAMETER_VALUE_LENGTH) return { problem: `must be at most ${MAX_PARAMETER_VALUE_LENGTH} characters` };
   let value: ParameterValue = text;
-  if (parameter.type === 'integer') value = INTEGER.test(text.trim()) ? Number(text) : NaN;
-  else if (parameter.type === 'number') value = NUMBER.test(text.trim()) ? Number(text) : NaN;
+  if (parameter.type === 'integer') value = INTEGER_TEXT.test(text.trim()) ? Number(text) : NaN;
+  else if (parameter.type === 'number') value = NUMBER_TEXT.test(text.trim()) ? Number(text) : NaN;
   else if (parameter.type === 'boolean') value = text === 'true' ? true : text === 'false' ? false : text;
   const problem = parameterValueProblem(parameter.type, value, parameter.values);
   return problem === undefined ? value : { problem };

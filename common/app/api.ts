@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import { notification, request } from '../protocol/define';
-import { AuditHead, AuditVerifyResult, SessionEvent, StartSessionParams, ViewerEvent } from '../protocol/methods';
+import { SessionEvent, StartSessionParams, ViewerEvent } from '../protocol/methods';
 import { AttachResult } from '../protocol/methods';
 import { AgentEvent, AgentInfo, AgentName, MessageDelivery, ProfileInfo, RepoInfo } from '../protocol/agents';
 import { ApprovalId, ApprovalInfo } from '../protocol/governance';
 import { StartAgentParams } from '../protocol/agentMethods';
 import { ScreenSnapshot, SessionId, SessionInfo, Signal, TerminalSize } from '../protocol/session';
-import { InboxDecision, InboxItem, InboxItemId } from '../protocol/runs';
 import { AddHostParams, HostName, HostView } from './hosts';
 import { Prompt, PromptAnswer } from './prompts';
-import { HostFailure, InboxEntry, InboxEventParams, InboxShown, RunDetail, RunEntry, RunRef, RunsEventParams } from './runs';
+import { governanceApi } from './governanceApi';
+import { InboxEventParams, RunsEventParams } from './runs';
+import { runsApi } from './runsApi';
 
 const Empty = z.object({}).strict();
 
@@ -126,20 +127,7 @@ export const appApi = {
     params: z.object(SessionRef),
     result: Empty,
   }),
-  'audit.verify': request({
-    direction: 'client-to-host',
-    summary:
-      "Walk a host's audit chain and check it still holds the newest record this app saw of it. accept: take the host's " +
-      'chain as it is now as the new anchor (after investigating an alarm).',
-    params: z.object({ host: HostName, accept: z.boolean().default(false) }),
-    result: AuditVerifyResult.extend({
-      host: HostName,
-      /** The head this app had seen before, checked against the chain; null the first time. */
-      anchor: AuditHead.nullable(),
-      anchorHeld: z.boolean().nullable(),
-      alarm: z.string().nullable(),
-    }),
-  }),
+  ...governanceApi,
   'repos.list': request({
     direction: 'client-to-host',
     summary: 'The repos cloned on a host (added with `flightdeck repo add`).',
@@ -188,36 +176,7 @@ export const appApi = {
     params: z.object({ host: HostName, id: ApprovalId, approve: z.boolean(), reason: z.string().max(4096).optional() }),
     result: z.object({ approval: ApprovalInfo }),
   }),
-  'runs.list': request({
-    direction: 'client-to-host',
-    summary: "Every host's runs, newest first; a host that cannot be asked lists its runs as last mirrored (stale) and is named in errors.",
-    params: Empty,
-    result: z.object({ runs: z.array(RunEntry), errors: z.array(HostFailure) }),
-  }),
-  'runs.show': request({
-    direction: 'client-to-host',
-    summary: "One run with its plan versions and prompts; from the cache (stale) when its host cannot be asked.",
-    params: RunRef,
-    result: RunDetail,
-  }),
-  'inbox.list': request({
-    direction: 'client-to-host',
-    summary: 'Everything waiting on a person across the fleet, oldest first; hosts that could not be asked in errors.',
-    params: Empty,
-    result: z.object({ items: z.array(InboxEntry), errors: z.array(HostFailure) }),
-  }),
-  'inbox.show': request({
-    direction: 'client-to-host',
-    summary: 'One inbox item with what is needed to decide it.',
-    params: z.object({ host: HostName, item: InboxItemId }),
-    result: InboxShown,
-  }),
-  'inbox.decide': request({
-    direction: 'client-to-host',
-    summary: 'Approve (optional note), reject (feedback) or answer an item; settled: false while it waits for a second reviewer.',
-    params: z.object({ host: HostName, item: InboxItemId, decision: InboxDecision, text: z.string().max(64 * 1024).optional() }),
-    result: z.object({ item: InboxItem, settled: z.boolean() }),
-  }),
+  ...runsApi,
   'terminal.attach': request({
     direction: 'client-to-host',
     summary: 'Start streaming a session to this window: snapshot first, then OUTPUT frames from streamFrom.',

@@ -15,8 +15,18 @@ export const BRIDGE_CHANNELS = {
   reply: 'flightdeck:reply',
   /** page -> main: (key, offset) */
   ack: 'flightdeck:ack',
+  /** page -> main: (count), the waiting items on the dock or taskbar icon */
+  badge: 'flightdeck:badge',
+  /** page -> main: (), raise the window (a notification was clicked) */
+  focus: 'flightdeck:focus',
 } as const;
 export type BridgeChannels = typeof BRIDGE_CHANNELS;
+
+/** The preload's second object, window.flightdeckDesktop: what only the desktop shell can do for the page. */
+export interface DesktopShell {
+  setBadgeCount(count: number): void;
+  focusWindow(): void;
+}
 
 /** Errors do not survive ipcRenderer.invoke intact (only the message does), so replies carry them as data. */
 export type BridgeReply =

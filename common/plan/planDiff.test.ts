@@ -75,6 +75,19 @@ describe('planDiff', () => {
     expect(changes.find((change) => change.path === 'phases.p1.steps.compat.depends_on.token-store')).toMatchObject({ kind: 'removed', before: 'token-store' });
   });
 
+  it('reports constraints added and removed right after the summary', () => {
+    const before = { ...migrationPlan(), constraints: ['Keep JWT working until phase p2'] };
+    const after = { ...migrationPlan(), summary: 'OAuth first.', constraints: ['No new runtime dependencies'] };
+    expect(formatPlanDiff(planDiff(before, after)).split('\n')).toEqual([
+      '~ summary: "OAuth first."',
+      '- constraint removed: "Keep JWT working until phase p2"',
+      '+ constraint added: "No new runtime dependencies"',
+    ]);
+    // A plan written before constraints existed has none.
+    const { constraints: _none, ...older } = migrationPlan();
+    expect(planDiff(older, migrationPlan())).toEqual([]);
+  });
+
   it('tells a step moved between phases from one removed and one added', () => {
     const before = migrationPlan();
     const after = migrationPlan();

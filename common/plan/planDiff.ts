@@ -154,14 +154,15 @@ function stepChanges(before: Plan, after: Plan): PlanChange[] {
 }
 
 /**
- * What changed from one plan version to the next, in the order the plan reads: title and summary, analysis, phases,
- * steps (matched by id, so a step moved between phases is a move, not a removal and an addition), impact, rollback,
- * open questions.
+ * What changed from one plan version to the next, in the order the plan reads: title and summary, constraints,
+ * analysis, phases, steps (matched by id, so a step moved between phases is a move, not a removal and an addition),
+ * impact, rollback, open questions.
  */
 export function planDiff(before: Plan, after: Plan): PlanChange[] {
   const changes: PlanChange[] = [];
   if (before.title !== after.title) changes.push(changed('title', before.title, after.title, `title: ${oneLine(before.title)} → ${oneLine(after.title)}`));
   if (before.summary !== after.summary) changes.push(changed('summary', before.summary, after.summary, `summary: ${oneLine(after.summary)}`));
+  changes.push(...listChanges('constraints', 'constraint', before.constraints ?? [], after.constraints ?? []));
   const lists = (analysis: boolean): PlanChange[] =>
     LISTS.filter((list) => list.path.startsWith('analysis.') === analysis).flatMap((list) =>
       listChanges(list.path, list.noun, list.items(before), list.items(after)),

@@ -48,6 +48,21 @@ describe('planMarkdown', () => {
     ]);
   });
 
+  it('lists the constraints after the summary, and has no such section when there are none', () => {
+    const constrained = planMarkdown({ ...migrationPlan(), constraints: ['No new runtime dependencies', 'Keep JWT working\nuntil p2'] });
+    expect(constrained).toContain(
+      'move the clients over.\n\n## Constraints\n\nEvery step keeps these:\n\n- No new runtime dependencies\n- Keep JWT working\n  until p2\n\n## Analysis',
+    );
+    expect(markdown).not.toContain('## Constraints');
+  });
+
+  it('reads a plan written before constraints existed as it always did: it parses with none', () => {
+    const { constraints, ...older } = migrationPlan();
+    expect(constraints).toEqual([]);
+    expect(Plan.parse(older).constraints).toEqual([]);
+    expect(planMarkdown(older)).toBe(planMarkdown(migrationPlan()));
+  });
+
   it('lists the analysis, leaving out empty lists', () => {
     expect(markdown).toContain('## Analysis\n\n**Touchpoints**\n\n- src/auth/jwt.ts\n- src/routes/login.ts\n\n**Risks**\n\n- Sessions issued');
     expect(markdown).not.toContain('**Dependencies**');

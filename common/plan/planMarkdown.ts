@@ -34,6 +34,11 @@ function labelledLists(lists: [label: string, items: readonly string[]][]): stri
   return present.map(([label, items]) => `**${label}**\n\n${bullets(items)}`).join('\n\n');
 }
 
+/** Only when there are some: a plan written before constraints existed reads as it always did. */
+function constraintsSection(constraints: readonly string[]): string[] {
+  return constraints.length > 0 ? ['## Constraints', `Every step keeps these:\n\n${bullets(constraints)}`] : [];
+}
+
 function stepItem(step: PlanStep): string {
   const after = step.depends_on.length > 0 ? `depends on ${step.depends_on.join(', ')}` : 'no dependencies';
   const head = `**${step.id}** ${step.title} _(${step.role}; ${after})_${step.checkpoint ? ' ✋ checkpoint' : ''}`;
@@ -65,6 +70,7 @@ export function planMarkdown(plan: Plan, meta: PlanMeta = {}): string {
     `# ${plan.title}`,
     header(plan, meta),
     plan.summary.trim(),
+    ...constraintsSection(plan.constraints ?? []),
     '## Analysis',
     labelledLists([
       ['Touchpoints', plan.analysis.touchpoints],

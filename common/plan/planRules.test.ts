@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Plan } from '../protocol/plan';
-import { planProblems, stepsInOrder } from './planRules';
+import { planProblems, stepRoleNames, stepsInOrder } from './planRules';
 
 const ROLES = ['planner', 'implementer', 'tester', 'reviewer'];
 
@@ -97,6 +97,12 @@ describe('planProblems', () => {
 
   it('says so when the runbook declares no roles', () => {
     expect(planProblems(migrationPlan(), [])[0]).toBe(`step "oauth-client" has role "implementer", which is not a role of the runbook (it declares none)`);
+  });
+});
+
+describe('stepRoleNames', () => {
+  it('keeps the planner and the retrospective out of the roles a step may have', () => {
+    expect(stepRoleNames(['planner', 'implementer', 'retrospective', 'tester'])).toEqual(['implementer', 'tester']);
   });
 });
 

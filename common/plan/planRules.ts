@@ -3,6 +3,14 @@ import type { Plan } from '../protocol/plan';
 export type PlanPhase = Plan['phases'][number];
 export type PlanStep = PlanPhase['steps'][number];
 
+/** Roles of a runbook no step may have: the planner plans, the retrospective looks back once the run is done. */
+const NOT_STEP_ROLES = new Set(['planner', 'retrospective']);
+
+/** Of a runbook's role names, the ones a plan may give its steps. */
+export function stepRoleNames(roles: readonly string[]): string[] {
+  return roles.filter((role) => !NOT_STEP_ROLES.has(role));
+}
+
 /** A step with the phase it belongs to. */
 export interface PlacedStep {
   step: PlanStep;

@@ -11,6 +11,11 @@ const TextList = z.array(Text).max(200);
 export const Plan = z.object({
   title: z.string().min(1).max(256),
   summary: Text,
+  /**
+   * Rules every step must keep ("no new runtime dependencies"), put by the planner or added by the reviewer; each
+   * step agent is told them. Optional on input: plans written before constraints existed still parse.
+   */
+  constraints: TextList.default([]),
   analysis: z.object({ touchpoints: TextList, dependencies: TextList, risks: TextList }),
   phases: z
     .array(
@@ -39,4 +44,8 @@ export const Plan = z.object({
   rollback: TextList,
   questions: TextList,
 });
-export type Plan = z.infer<typeof Plan>;
+/**
+ * A plan as it is written: `constraints` may be absent (older planners, hosts and mirrors); parsing fills in [], so
+ * readers use `plan.constraints ?? []`.
+ */
+export type Plan = z.input<typeof Plan>;

@@ -29,6 +29,12 @@ export type ParameterType = z.infer<typeof ParameterType>;
 /** A parameter's value once resolved (run parameters arrive as strings and are converted to the declared type). */
 export type ParameterValue = string | number | boolean;
 
+/** How a parameter's value typed as text (`--param K=V`, a form field) reads: `1e3` and ` 2 ` yes, `0x10` and `` no. */
+export const INTEGER_TEXT = /^[+-]?\d+$/;
+export const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** The longest value a run's parameter may have. */
+export const MAX_PARAMETER_VALUE_LENGTH = 16 * 1024;
+
 /** Whether a value has the declared type; undefined when it does, else why not (reads after the key). */
 export function parameterValueProblem(type: ParameterType, value: ParameterValue, values: readonly string[] = []): string | undefined {
   switch (type) {

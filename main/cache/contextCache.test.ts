@@ -178,6 +178,44 @@ describe('ContextCache', () => {
     expect(cache.beginMirror('vm', 'id-9')).toMatchObject({ hostId: 'id-9', cursor: CHAIN_START });
   });
 
+  it("answers `audit list` from the mirror: the host's filters, pages back from the newest, one host only", () => {
+    // Every 3rd record a denied egress request of agent a1, every 4th a command of a10; the rest a person's sessions.
+    const kinds = (seq: number) =>
+      seq % 3 === 0
+        ? { actor: 'agent:a1', action: 'egress.request', target: 'evil.example.org:443', outcome: 'denied' }
+        : seq % 4 === 0
+          ? { actor: 'agent:a10', action: 'command.run', target: 'command:ls', outcome: 'ok' }
+          : { actor: 'user:ana', action: 'session.start', target: seq === 5 ? 'agent:a1' : `session:s${seq}`, outcome: 'ok' };
+    const chain: ChainRecord[] = [];
+    let prev = CHAIN_START;
+    for (let seq = 1; seq <= 20; seq++) {
+      const body = { seq, time: 1_000 * seq, ...kinds(seq), reason: null, data: { seq }, prevHash: prev.hash };
+      chain.push({ ...body, hash: chainRecordHash(body, sha256) });
+      prev = tipOf(chain);
+    }
+    cache.beginMirror('vm', 'id-1');
+    cache.appendAudit('vm', CHAIN_START, chain);
+    cache.beginMirror('other', 'id-2');
+    cache.appendAudit('other', CHAIN_START, records(30));
+    const seqs = (filter: Parameters<ContextCache['queryAudit']>[1]) => {
+      const { records: page, more } = cache.queryAudit('vm', filter);
+      return { seqs: page.map((record) => record.seq), more };
+    };
+
+    expect(cache.queryAudit('vm', { limit: 2 })).toEqual({ records: chain.slice(18), more: true });
+    expect(seqs({ limit: 5, before: 19 })).toEqual({ seqs: [14, 15, 16, 17, 18], more: true });
+    expect(seqs({ limit: 50, before: 3 })).toEqual({ seqs: [1, 2], more: false });
+    // An agent: what it did and what was done to it; a10 is not a1.
+    expect(seqs({ agent: 'a1', limit: 50 }).seqs).toEqual([3, 5, 6, 9, 12, 15, 18]);
+    expect(seqs({ agent: 'a10', limit: 50 }).seqs).toEqual([4, 8, 16, 20]);
+    expect(seqs({ action: 'egress.*', outcome: 'denied', limit: 3 })).toEqual({ seqs: [12, 15, 18], more: true });
+    expect(seqs({ action: 'egress.*', outcome: 'denied', limit: 3, before: 12 })).toEqual({ seqs: [3, 6, 9], more: false });
+    expect(seqs({ action: 'egress', limit: 50 }).seqs).toEqual([]);
+    expect(seqs({ outcome: 'ok', since: 15_000, limit: 50 }).seqs).toEqual([16, 17, 19, 20]);
+    expect(seqs({ after: 17, limit: 2 })).toEqual({ seqs: [18, 19], more: true });
+    expect(cache.queryAudit('nobody', { limit: 10 })).toEqual({ records: [], more: false });
+  });
+
   it('keeps run records per host, telling whether a fetched record changed anything', () => {
     expect(cache.putRun('vm', runRecord('r-000001', 'running', 10))).toBe(true);
     expect(cache.putRun('vm', runRecord('r-000001', 'running', 10))).toBe(false);

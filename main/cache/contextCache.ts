@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson, CHAIN_START, type ChainRecord, type ChainTip } from '../../common/audit/chain';
+import { auditFilterQuery, auditPage, type AuditFilter } from '../../common/audit/filterQuery';
 import { RunRecord } from '../../common/protocol/runRecord';
 import type { RunState } from '../../common/protocol/runs';
 import type { ContextSource } from '../context/contextSource';
@@ -184,6 +185,14 @@ export class ContextCache {
       .prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_records WHERE host = ? AND seq > ? ORDER BY seq`)
       .iterate(host, after) as IterableIterator<AuditRow>;
     for (const row of rows) yield chainRecord(row);
+  }
+
+  /** `audit list` over the mirrored chain: the same filter and paging as the host's (common/audit/filterQuery.ts). */
+  queryAudit(host: string, filter: AuditFilter): { records: ChainRecord[]; more: boolean } {
+    const { where, args, order } = auditFilterQuery(filter);
+    const sql = `SELECT ${AUDIT_COLUMNS} FROM audit_records WHERE ${['host = ?', ...where].join(' AND ')} ORDER BY seq ${order} LIMIT ?`;
+    const { page, more } = auditPage(this.db.prepare(sql).all(host, ...args, filter.limit + 1) as AuditRow[], filter.limit, order);
+    return { records: page.map(chainRecord), more };
   }
 
   auditCount(host: string): number {

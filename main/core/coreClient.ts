@@ -7,6 +7,7 @@ import { listAliases, sshEnvironment } from '../ssh/config';
 import type { HostConnection } from '../fleet/hostConnection';
 import { agentRequests } from './agentRequests';
 import type { FleetCore } from './fleetCore';
+import { governanceRequests } from './governanceRequests';
 import { runRequests } from './runRequests';
 import { TerminalLane } from './terminalLane';
 
@@ -99,7 +100,7 @@ export class CoreClient {
       await (await this.core.host(host).lane()).peer.request('session.remove', { sessionId });
       return {};
     },
-    'audit.verify': ({ host, accept }) => this.core.verifyAudit(host, accept),
+    ...governanceRequests(() => this.core),
     ...agentRequests((host) => this.core.host(host).lane()),
     ...runRequests(() => this.core),
     'terminal.attach': ({ host, sessionId, fromOffset }) => this.terminals(host).attach(sessionId, fromOffset),

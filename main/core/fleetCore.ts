@@ -222,6 +222,9 @@ export class FleetCore {
       alarm = null;
     } else if (alarm && stored) this.store.raiseAuditAlarm(name, alarm);
     host.setAuditAlarm(alarm);
+    // The desktop's mirror stopped at the alarm: with the chain accepted it takes the host's records in again now,
+    // so the audit shown while the host is away next is the accepted chain, not the part before the rewrite.
+    if (accept && this.options.autoConnect) this.mirrorInBackground(name);
     return { ...result, host: name, anchor, alarm };
   }
 

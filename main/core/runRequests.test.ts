@@ -60,6 +60,8 @@ describe('runs and inbox across the fleet (AppApi)', () => {
 
     const shown = await client().request('runs.show', { host: 'vm', run: RUN.id });
     expect(shown).toMatchObject({ host: 'vm', run: { id: RUN.id }, plans: [], stale: { error: expect.any(String) } });
+    const recorded = await client().request('runs.record', { host: 'vm', run: RUN.id });
+    expect(recorded).toMatchObject({ host: 'vm', record: { repoUrl: RECORD.repoUrl, run: { id: RUN.id } }, stale: { mirroredAt: expect.any(Number) } });
   });
 
   it('says why when nothing of the host is cached, and never dials it for a list', async () => {
@@ -73,5 +75,7 @@ describe('runs and inbox across the fleet (AppApi)', () => {
   it('validates every argument before a host sees it', async () => {
     await expect(client().request('inbox.decide', { host: 'vm', item: 'not an id', decision: 'approve' })).rejects.toThrow(/invalid params for inbox.decide/);
     await expect(client().request('runs.show', { host: 'vm', run: 'r-1' })).rejects.toThrow(/a run id looks like/);
+    await expect(client().request('runs.start', { host: 'vm', runbook: 'add-feature', repo: 'app', params: { feature: 42 } })).rejects.toThrow(/invalid params for runs.start/);
+    await expect(client().request('plans.edit', { host: 'vm', run: RUN.id, plan: { title: '' } })).rejects.toThrow(/invalid params for plans.edit/);
   });
 });

@@ -8,7 +8,22 @@ import type { Lane } from '../fleet/lane';
 import { FleetError } from '../ssh/errors';
 import type { FleetCore } from './fleetCore';
 
-type RunRequest = 'runs.list' | 'runs.show' | 'inbox.list' | 'inbox.show' | 'inbox.decide';
+type RunRequest =
+  | 'runbooks.list'
+  | 'runs.start'
+  | 'runs.list'
+  | 'runs.show'
+  | 'runs.record'
+  | 'runs.pause'
+  | 'runs.resume'
+  | 'runs.cancel'
+  | 'plans.edit'
+  | 'inbox.list'
+  | 'inbox.show'
+  | 'inbox.decide';
+
+/** Starting a run fetches the repo first: as long as that takes, within reason. */
+const START_TIMEOUT_MS = 10 * 60_000;
 
 export type RunRequestHandlers = { [K in RunRequest]: (params: ParsedParamsOf<AppApi, K>) => Promise<ResultOf<AppApi, K>> };
 
@@ -47,7 +62,10 @@ async function actingLane(host: HostConnection): Promise<Lane> {
  */
 export function runRequests(coreOf: () => FleetCore): RunRequestHandlers {
   const failure = (host: string, error: unknown): HostFailure => ({ host, error: errorMessage(error), mirroredAt: coreOf().cache.mirrorState(host)?.mirroredAt ?? null });
+  const acting = (host: string) => actingLane(coreOf().host(host));
   return {
+    'runbooks.list': async ({ host, repo }) => ({ host, ...(await (await acting(host)).peer.request('runbook.list', repo === undefined ? {} : { repo })) }),
+    'runs.start': async ({ host, ...spec }) => ({ host, ...(await (await acting(host)).peer.request('run.start', spec, { timeoutMs: START_TIMEOUT_MS })) }),
     'runs.list': async () => {
       const runs: RunEntry[] = [];
       const errors: HostFailure[] = [];
@@ -79,6 +97,20 @@ export function runRequests(coreOf: () => FleetCore): RunRequestHandlers {
         return { host, run: info, plans, prompts, stale: { mirroredAt: cached.mirroredAt, error: errorMessage(error) } };
       }
     },
+    'runs.record': async ({ host, run }) => {
+      try {
+        const { record } = await (await connectedLane(coreOf().host(host))).peer.request('run.record', { run });
+        return { host, record, stale: null };
+      } catch (error) {
+        const cached = error instanceof WireError ? undefined : coreOf().cache.runRecords(host).find((entry) => entry.run === run);
+        if (!cached) throw error;
+        return { host, record: cached.record, stale: { mirroredAt: cached.mirroredAt, error: errorMessage(error) } };
+      }
+    },
+    'runs.pause': async ({ host, run }) => ({ host, ...(await (await acting(host)).peer.request('run.pause', { run })) }),
+    'runs.resume': async ({ host, run }) => ({ host, ...(await (await acting(host)).peer.request('run.resume', { run })) }),
+    'runs.cancel': async ({ host, run }) => ({ host, ...(await (await acting(host)).peer.request('run.cancel', { run })) }),
+    'plans.edit': async ({ host, ...edit }) => ({ host, ...(await (await acting(host)).peer.request('plan.edit', edit)) }),
     'inbox.list': async () => {
       const items: InboxEntry[] = [];
       const errors: HostFailure[] = [];

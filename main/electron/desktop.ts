@@ -8,6 +8,8 @@ import { BRIDGE_CHANNELS } from '../../common/app/bridge';
 import { AttentionWatcher, type Attention } from './attention';
 import type { CoreClientLike, CoreSink } from './coreContract';
 import { securityHeaders } from './csp';
+import { showBadge, type BadgeTargets } from './dockBadge';
+import { serveDesktopShell } from './desktopShell';
 import { serveBridge, type IpcMainLike } from './ipcBridge';
 import { menuTemplate, type MenuItem } from './menuTemplate';
 import { isAllowedNavigation, isExternalWebLink } from './senderCheck';
@@ -20,11 +22,11 @@ export interface DesktopCore {
   close(): Promise<void> | void;
 }
 
-/** Copy to the clipboard is the only capability the page may ask the browser for; the rest is denied. */
-const ALLOWED_PERMISSIONS = new Set(['clipboard-sanitized-write']);
+/** Copy to the clipboard and desktop notifications (new inbox items) are all the page may ask for; the rest is denied. */
+const ALLOWED_PERMISSIONS = new Set(['clipboard-sanitized-write', 'notifications']);
 
 export async function runDesktop(electron: ElectronModule, openCore: () => Promise<DesktopCore>): Promise<void> {
-  const { app, BrowserWindow, Menu, ipcMain } = electron;
+  const { app, BrowserWindow, Menu, ipcMain, nativeImage } = electron;
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return;
@@ -47,6 +49,12 @@ export async function runDesktop(electron: ElectronModule, openCore: () => Promi
     window.focus();
   };
   app.on('second-instance', focusWindow);
+  const badge: BadgeTargets = {
+    platform: process.platform,
+    app,
+    window: () => window,
+    image: (bitmap, size) => nativeImage.createFromBitmap(bitmap, { width: size, height: size }),
+  };
 
   const watcher = new AttentionWatcher((attention) => notify(electron, attention, () => focusWindow()));
   const watcherClient = core.openClient({ notify: (method, params) => watcher.handle(method, params), output: () => undefined });
@@ -57,11 +65,19 @@ export async function runDesktop(electron: ElectronModule, openCore: () => Promi
     const contents = created.webContents;
     const client = core.openClient(sinkFor(contents));
     const stopBridge = serveBridge(ipcMain as unknown as IpcMainLike, { webContentsId: contents.id, appUrl, core: client });
+    const stopShell = serveDesktopShell(ipcMain as unknown as IpcMainLike, {
+      webContentsId: contents.id,
+      appUrl,
+      shell: { setBadgeCount: (count) => showBadge(badge, count), focusWindow },
+    });
     created.once('ready-to-show', () => created.show());
     created.on('closed', () => {
       stopBridge();
+      stopShell();
       client.close();
       window = null;
+      // No window keeps the count current (macOS keeps the app running): a stale number would mislead.
+      showBadge(badge, 0);
     });
     void created.loadURL(appUrl);
   };

@@ -11,6 +11,7 @@ import { echoGroup } from './groups/echo';
 import { governanceGroups } from './groups/governance';
 import { scaleGroup } from './groups/scale';
 import { throughputGroup } from './groups/throughput';
+import { uiGroup } from './groups/ui';
 import { buildBenchBundle } from './flightdeck/host';
 import { describeMachine } from './machine';
 import { formatMarkdown, formatTable, writeMarkdown } from './report';
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
       scaleGroup(context),
       auditGroup(context),
       ...governanceGroups(context),
+      uiGroup(context),
     ];
     for (const group of groups) {
       // A dotted id (governance.egress) is also selected by its family (BENCH_ONLY=governance).

@@ -3,9 +3,7 @@
 // live, a step's checkpoint rejected with feedback from the diff view and the rework approved, the phase approved, the
 // run done; then the host goes away and the runs show from the cache, marked stale. Screenshots and an axe check of
 // every view.
-import { readFileSync } from 'node:fs';
 import { chmod, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +13,7 @@ import { makeRepo, type TestRepo } from '../harness/repo';
 import { resultText, toolResults } from '../integration/agents/agentWorld';
 import { routedTurns } from '../integration/agents/routedModel';
 import { SCREENSHOTS, buildRenderer, startAppWorld, type AppWorld } from './app';
+import { seriousViolations } from './axe';
 
 const PLAN: Plan = {
   title: 'Greet verbosely',
@@ -43,26 +42,6 @@ const lastResult = (request: RecordedRequest) => resultText(toolResults(request.
 
 const FEEDBACK = 'Print the verbose greeting too, not only parse the flag.';
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[]; failureSummary?: string }[];
-}
-
-/** axe-core run in the page (injected through the DevTools protocol: the page's CSP forbids inline scripts); serious and critical only. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  const loaded = await page.evaluate(() => 'axe' in window);
-  if (!loaded) await page.evaluate(readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-  });
-  return violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help} — ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-}
 
 describe('runs in the control room (browser mode, real core, real sshd, real agent-host, built-in agents)', { timeout: 180_000 }, () => {
   let world: AppWorld;

@@ -8,10 +8,12 @@ import { PromptLayer } from './PromptLayer';
 import { Sidebar } from './Sidebar';
 import { Workspace } from './Workspace';
 import { useInboxBadge } from '../lib/badge';
+import { useInboxNotifications } from '../lib/inboxNotifications';
 import { Toasts } from './Toasts';
 
 export function App() {
   useInboxBadge();
+  useInboxNotifications();
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const command = shortcutFor(event);

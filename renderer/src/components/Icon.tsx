@@ -11,6 +11,8 @@ const PATHS = {
   retry: 'M12.5 8a4.5 4.5 0 1 1-1.3-3.2M12.5 2.5v2.8h-2.8',
   up: 'M4 10l4-4 4 4',
   down: 'M4 6l4 4 4-4',
+  bell: 'M4.5 11V7.5a3.5 3.5 0 0 1 7 0V11l1 1.5h-9zM6.8 13.8a1.3 1.3 0 0 0 2.4 0',
+  bellOff: 'M4.5 11V7.5a3.5 3.5 0 0 1 7 0V11l1 1.5h-9zM6.8 13.8a1.3 1.3 0 0 0 2.4 0M2.5 2.5l11 11',
 } as const;
 
 export type IconName = keyof typeof PATHS;

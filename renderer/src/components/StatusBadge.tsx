@@ -12,11 +12,15 @@ const LABELS: Record<SessionStatus | AgentStatus, string> = {
   interrupted: 'interrupted',
 };
 
-/** A session's or an agent's status; both kinds of waiting read the same to the human. */
-export function StatusBadge({ status }: { status: SessionStatus | AgentStatus }) {
+/**
+ * A session's or an agent's status; both kinds of waiting read the same to the human. An agent waiting on something
+ * the inbox lists says what instead ("checkpoint", in the waiting colour): the fleet tree has no room for both.
+ */
+export function StatusBadge({ status, waitingOn }: { status: SessionStatus | AgentStatus; waitingOn?: string }) {
+  const what = status === 'waiting-for-human' ? waitingOn : undefined;
   return (
-    <span className={`badge badge-${status}`} data-status={status}>
-      {LABELS[status]}
+    <span className={`badge badge-${status}`} data-status={status} title={what && `${LABELS[status]}: ${what}`}>
+      {what ?? LABELS[status]}
     </span>
   );
 }

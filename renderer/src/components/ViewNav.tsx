@@ -21,7 +21,7 @@ function NavButton({ command, label, count, current, attention = false }: { comm
   );
 }
 
-/** The workspace's views: the fleet's inbox (with how much waits), its runs (how many are under way), the terminals. */
+/** The workspace's views: the fleet's inbox (with how much waits), its runs (how many are under way), agents, runbooks, audit, policy, the terminals. */
 export function ViewNav() {
   const kind = useStore((state) => state.view.kind);
   const inbox = useStore((state) => state.inbox.entries?.length ?? null);
@@ -31,6 +31,10 @@ export function ViewNav() {
       <NavButton command="inbox" label="Inbox" count={inbox} current={kind === 'inbox' || kind === 'item'} attention />
       {/* Runs under way; none under way shows no number. */}
       <NavButton command="runs" label="Runs" count={active} current={kind === 'runs' || kind === 'run'} />
+      <NavButton command="agents" label="Agents" count={null} current={kind === 'agents'} />
+      <NavButton command="runbooks" label="Runbooks" count={null} current={kind === 'runbooks'} />
+      <NavButton command="audit" label="Audit" count={null} current={kind === 'audit'} />
+      <NavButton command="policy" label="Policy" count={null} current={kind === 'policy'} />
       <NavButton command="terminals" label="Terminals" count={null} current={kind === 'terminals'} />
     </nav>
   );

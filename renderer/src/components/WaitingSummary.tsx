@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { openWaiting, runCommand } from '../lib/commands';
 import { shortcutLabel } from '../lib/shortcuts';
-import { whoIsWaiting, type WaitingRef } from '../lib/waiting';
+import { waitingText, whoIsWaiting, type WaitingRef } from '../lib/waiting';
 import { useStore } from '../store/store';
 
 /** How many waiting items the sidebar lists by name; the count covers all of them. */
@@ -9,7 +9,7 @@ const LISTED = 5;
 
 function WaitingItem({ item }: { item: WaitingRef }) {
   const name = item.kind === 'agent' ? item.agent.name : item.session.name || item.session.command;
-  const what = item.kind === 'agent' ? (item.agent.question?.text ?? 'waiting for input at its prompt') : 'waiting for input';
+  const what = item.kind === 'agent' ? waitingText(item.agent, item.item) : 'waiting for input';
   return (
     <li>
       <button type="button" className="waiting-item" onClick={() => openWaiting(item)} title={what}>
@@ -27,7 +27,8 @@ function WaitingItem({ item }: { item: WaitingRef }) {
 export function WaitingSummary() {
   const hosts = useStore((state) => state.hosts);
   const order = useStore((state) => state.hostOrder);
-  const waiting = useMemo(() => whoIsWaiting(hosts, order), [hosts, order]);
+  const inbox = useStore((state) => state.inbox.entries);
+  const waiting = useMemo(() => whoIsWaiting(hosts, order, inbox), [hosts, order, inbox]);
   const down = order.filter((name) => {
     const state = hosts[name]?.state;
     return state === 'reconnecting' || state === 'failed';

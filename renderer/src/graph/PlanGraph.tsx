@@ -1,16 +1,20 @@
 import '@xyflow/react/dist/style.css';
-import { Background, Controls, Handle, MarkerType, Position, ReactFlow, useReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
+import '../planEdit.css';
+import { Background, Controls, Panel, ReactFlow, useReactFlow, type Connection, type Edge, type EdgeChange, type Node } from '@xyflow/react';
 import ELK, { type ELK as ElkEngine } from 'elkjs/lib/elk-api.js';
 import elkWorkerUrl from 'elkjs/lib/elk-worker.min.js?url';
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { StepStateBadge } from '../components/runs/StateBadge';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { CostContext, type CostSource } from '../components/runs/RunCost';
 import { elkLayout } from './elkLayout';
+import { flowEdges, flowNodes, graphShape, type StepNode } from './flowElements';
+import { NODE_TYPES } from './graphNodes';
 import { simpleLayout, type GraphLayout, type GraphPhase, type GraphStep } from './planGraph';
 
 /** Above this many steps only what is on screen is rendered: hundreds of steps stay smooth to pan. */
 const VIRTUALIZE_ABOVE = 80;
 /** A worker that never answers (one the window may not start, say) must not leave the graph blank. */
 const ELK_PATIENCE_MS = 8000;
+const DELETE_KEYS = ['Delete', 'Backspace'];
 
 let engine: ElkEngine | null | undefined;
 /** One ELK, in a Web Worker so a big layout never blocks the page; null where no Worker can start. */
@@ -25,48 +29,6 @@ function elk(): ElkEngine | null {
   return engine;
 }
 
-type PhaseNode = Node<{ phase: GraphPhase }, 'phase'>;
-type StepNode = Node<{ step: GraphStep; onOpen?: (step: GraphStep) => void }, 'step'>;
-
-function PhaseBox({ data }: NodeProps<PhaseNode>) {
-  const { phase } = data;
-  return (
-    <div className="phase-box" data-phase={phase.id}>
-      <span className="phase-box-title">{phase.title}</span>
-      {phase.estimateHours !== null && <span className="phase-box-estimate">≈ {phase.estimateHours} h</span>}
-    </div>
-  );
-}
-
-function StepBox({ data }: NodeProps<StepNode>) {
-  const { step, onOpen } = data;
-  const body = (
-    <>
-      <span className="step-node-head">
-        <code className="step-node-id">{step.id}</code>
-        {step.checkpoint && <span className="step-node-flag">review</span>}
-        {step.state && <StepStateBadge state={step.state} />}
-      </span>
-      <span className="step-node-title">{step.title}</span>
-      <span className="step-node-agent">{step.agent ? `◆ ${step.agent}` : step.role}</span>
-    </>
-  );
-  return (
-    <div className={`step-node step-node-${step.state ?? 'planned'}`} data-step={step.id} data-state={step.state ?? 'planned'}>
-      <Handle type="target" position={Position.Left} isConnectable={false} />
-      {step.agent && onOpen ? (
-        <button type="button" className="step-node-body nodrag" onClick={() => onOpen(step)} title={`Open the terminal of ${step.agent}`}>
-          {body}
-        </button>
-      ) : (
-        <div className="step-node-body">{body}</div>
-      )}
-      <Handle type="source" position={Position.Right} isConnectable={false} />
-    </div>
-  );
-}
-
-const NODE_TYPES = { phase: PhaseBox, step: StepBox };
 const FIT = { padding: 0.12, maxZoom: 1 };
 
 /** The whole plan stays in view when the frame changes size (terminals opened beside it, a window resized). */
@@ -88,64 +50,46 @@ function FitOnResize({ frame }: { frame: HTMLElement | null }) {
   return null;
 }
 
-function toNodes(phases: readonly GraphPhase[], layout: GraphLayout, onOpen?: (step: GraphStep) => void): Node[] {
-  return phases.flatMap((phase): Node[] => {
-    const box = layout.phases.get(phase.id) ?? { x: 0, y: 0, width: 0, height: 0 };
-    const group: PhaseNode = {
-      id: `phase:${phase.id}`,
-      type: 'phase',
-      position: { x: box.x, y: box.y },
-      data: { phase },
-      style: { width: box.width, height: box.height },
-      selectable: false,
-    };
-    const steps = phase.steps.map(
-      (step): StepNode => ({
-        id: `step:${step.id}`,
-        type: 'step',
-        parentId: group.id,
-        extent: 'parent',
-        position: layout.steps.get(step.id) ?? { x: 0, y: 0 },
-        data: { step, onOpen },
-      }),
-    );
-    return [group, ...steps];
-  });
+/**
+ * The nodes for the phases, each step's node the very object of last time when nothing of it changed: a live update
+ * of one step repaints that node, not hundreds.
+ */
+function useStableNodes(phases: readonly GraphPhase[], layout: GraphLayout | null, onOpen: ((step: GraphStep) => void) | undefined, editing: boolean): Node[] {
+  const previous = useRef<ReadonlyMap<string, StepNode>>(new Map());
+  return useMemo(() => {
+    if (!layout) return [];
+    const { nodes, steps } = flowNodes(phases, layout, { onOpen, editing }, previous.current);
+    previous.current = steps;
+    return nodes;
+  }, [phases, layout, onOpen, editing]);
 }
 
-function toEdges(phases: readonly GraphPhase[]): Edge[] {
-  const steps = new Map(phases.flatMap((phase) => phase.steps.map((step) => [step.id, step])));
-  return [...steps.values()].flatMap((step) =>
-    step.dependsOn
-      .filter((dep) => steps.has(dep))
-      .map(
-        (dep): Edge => ({
-          id: `${dep}>${step.id}`,
-          source: `step:${dep}`,
-          target: `step:${step.id}`,
-          type: 'smoothstep',
-          animated: step.state === 'running',
-          className: steps.get(dep)?.state === 'done' ? 'edge-settled' : undefined,
-          markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
-          ariaLabel: `${step.id} depends on ${dep}`,
-        }),
-      ),
-  );
+/** How the editor changes dependencies through the graph: a dragged edge from dependency to dependent, a removed edge. */
+export interface DependencyEditing {
+  onConnect(dependency: string, dependent: string): void;
+  onDisconnect(dependency: string, dependent: string): void;
 }
 
 interface Props {
   phases: readonly GraphPhase[];
-  /** Given: a step with an agent opens that agent's terminal. */
+  /** Given: a step with an agent opens that agent's terminal (in the editor: any step, to edit it). */
   onOpenStep?: (step: GraphStep) => void;
   label: string;
+  /** Given: the plan is being edited, its dependencies drawn and removed here. */
+  edit?: DependencyEditing;
+  /** Given: each step's node shows its agent's tokens and cost, live. */
+  costs?: CostSource;
 }
+
+const stepId = (node: string) => node.slice('step:'.length);
+const edgeEnds = (edge: string) => edge.split('>') as [dependency: string, dependent: string];
 
 /**
  * A plan as a DAG: phases left to right, each step with its state and agent. The layout depends on the plan's shape
- * only, so live state changes repaint nodes where they are: nothing moves under the reader's eyes.
+ * only, so live state and cost changes repaint nodes where they are: nothing moves under the reader's eyes.
  */
-export default function PlanGraph({ phases, onOpenStep, label }: Props) {
-  const shape = useMemo(() => JSON.stringify(phases.map((phase) => [phase.id, phase.steps.map((step) => [step.id, step.dependsOn])])), [phases]);
+export default function PlanGraph({ phases, onOpenStep, label, edit, costs }: Props) {
+  const shape = useMemo(() => graphShape(phases), [phases]);
   const [laidOut, setLaidOut] = useState<{ shape: string; layout: GraphLayout } | null>(null);
   // Laid out again only when the shape changes: phases of the same shape differ in states alone.
   const latest = useRef(phases);
@@ -167,33 +111,67 @@ export default function PlanGraph({ phases, onOpenStep, label }: Props) {
     };
   }, [shape]);
   const layout = laidOut?.shape === shape ? laidOut.layout : null;
-  const nodes = useMemo(() => (layout ? toNodes(phases, layout, onOpenStep) : []), [phases, layout, onOpenStep]);
-  const edges = useMemo(() => toEdges(phases), [phases]);
+  const editing = edit !== undefined;
+  const nodes = useStableNodes(phases, layout, onOpenStep, editing);
+  const [selected, setSelected] = useState<string | null>(null);
+  const edges = useMemo(() => flowEdges(phases, editing, selected), [phases, editing, selected]);
+  const selectedEdge = edges.find((edge) => edge.selected);
+  const onEdgesChange = useCallback((changes: EdgeChange[]) => {
+    for (const change of changes) {
+      if (change.type === 'select') setSelected((current) => (change.selected ? change.id : current === change.id ? null : current));
+    }
+  }, []);
+  const onConnect = useCallback((connection: Connection) => edit?.onConnect(stepId(connection.source), stepId(connection.target)), [edit]);
+  const onEdgesDelete = useCallback((removed: Edge[]) => removed.forEach((edge) => edit?.onDisconnect(...edgeEnds(edge.id))), [edit]);
   const stepCount = phases.reduce((sum, phase) => sum + phase.steps.length, 0);
   const [frame, setFrame] = useState<HTMLDivElement | null>(null);
   return (
-    <div className="plan-graph" ref={setFrame} role="figure" aria-label={label} data-testid="plan-graph" data-laid-out={layout ? 'true' : 'false'}>
+    <div
+      className={`plan-graph${editing ? ' is-editing' : ''}`}
+      ref={setFrame}
+      role="figure"
+      aria-label={label}
+      data-testid="plan-graph"
+      data-laid-out={layout ? 'true' : 'false'}
+    >
       {layout ? (
-        <ReactFlow
-          key={shape}
-          nodes={nodes}
-          edges={edges}
-          nodeTypes={NODE_TYPES}
-          colorMode="dark"
-          fitView
-          fitViewOptions={FIT}
-          minZoom={0.15}
-          nodesDraggable={false}
-          nodesConnectable={false}
-          nodesFocusable={false}
-          edgesFocusable={false}
-          elementsSelectable={false}
-          onlyRenderVisibleElements={stepCount > VIRTUALIZE_ABOVE}
-        >
-          <Background gap={24} size={1} />
-          <Controls showInteractive={false} />
-          <FitOnResize frame={frame} />
-        </ReactFlow>
+        <CostContext.Provider value={costs ?? null}>
+          <ReactFlow
+            key={shape}
+            nodes={nodes}
+            edges={edges}
+            nodeTypes={NODE_TYPES}
+            colorMode="dark"
+            fitView
+            fitViewOptions={FIT}
+            minZoom={0.15}
+            nodesDraggable={false}
+            nodesConnectable={editing}
+            nodesFocusable={false}
+            edgesFocusable={editing}
+            elementsSelectable={editing}
+            deleteKeyCode={editing ? DELETE_KEYS : null}
+            onConnect={onConnect}
+            onEdgesChange={onEdgesChange}
+            onEdgesDelete={onEdgesDelete}
+            onlyRenderVisibleElements={stepCount > VIRTUALIZE_ABOVE}
+          >
+            <Background gap={24} size={1} />
+            <Controls showInteractive={false} />
+            <FitOnResize frame={frame} />
+            {editing && (
+              <Panel position="top-left" className="graph-edit-hint">
+                {selectedEdge ? (
+                  <button type="button" className="danger" onClick={() => edit.onDisconnect(...edgeEnds(selectedEdge.id))}>
+                    Remove: {edgeEnds(selectedEdge.id)[1]} depends on {edgeEnds(selectedEdge.id)[0]} <kbd>Del</kbd>
+                  </button>
+                ) : (
+                  <span>Drag from a step&apos;s right dot to the step that depends on it; click an arrow to remove it.</span>
+                )}
+              </Panel>
+            )}
+          </ReactFlow>
+        </CostContext.Provider>
       ) : (
         <p className="graph-pending">Laying out {stepCount} steps…</p>
       )}

@@ -4,6 +4,7 @@ import { client } from '../client/clientRef';
 import { useStore } from '../store/store';
 import { findController } from '../terminal/registry';
 import type { CommandId } from './shortcuts';
+import { openItem } from './inboxActions';
 import { whoIsWaiting, type WaitingRef } from './waiting';
 
 /** Listeners for "find in the focused terminal", owned by the pane that shows the search bar. */
@@ -16,6 +17,13 @@ export function onFind(listener: (key: string) => void): () => void {
 function hostOfFocusedPane(): string | null {
   const key = useStore.getState().focusedPane;
   return key ? key.slice(0, key.indexOf('~')) : null;
+}
+
+/** A per-host view opens on the host the human is looking at (the focused terminal's, or the open view's). */
+function hostOfView(): { host?: string } {
+  const { view } = useStore.getState();
+  const host = 'host' in view && view.host ? view.host : hostOfFocusedPane();
+  return host ? { host } : {};
 }
 
 export function runCommand(command: CommandId): void {
@@ -43,7 +51,7 @@ export function runCommand(command: CommandId): void {
       if (store.focusedPane) void removeSession(store.focusedPane);
       return;
     case 'next-waiting': {
-      const next = whoIsWaiting(store.hosts, store.hostOrder)[0];
+      const next = whoIsWaiting(store.hosts, store.hostOrder, store.inbox.entries)[0];
       if (next) openWaiting(next);
       else store.toast('info', 'Nobody is waiting on you.');
       return;
@@ -59,6 +67,14 @@ export function runCommand(command: CommandId): void {
       return;
     case 'terminals':
       store.showView({ kind: 'terminals' });
+      return;
+    case 'agents':
+      store.showView({ kind: 'agents' });
+      return;
+    case 'runbooks':
+    case 'audit':
+    case 'policy':
+      store.showView({ kind: command, ...hostOfView() });
       return;
     case 'next-tab':
     case 'previous-tab': {
@@ -90,10 +106,11 @@ export async function removeSession(key: string): Promise<void> {
   }
 }
 
-/** Shows what waits: its terminal, or for an agent without a session the message dialog. */
+/** Shows what waits: the inbox item an agent waits on, else its terminal, or for an agent without a session the message dialog. */
 export function openWaiting(ref: WaitingRef): void {
   const store = useStore.getState();
-  if (ref.key) {
+  if (ref.kind === 'agent' && ref.item) openItem(ref.host, ref.item.id);
+  else if (ref.key) {
     store.openTerminal(ref.key);
     focusTerminal(ref.key);
   } else if (ref.kind === 'agent') store.openDialog({ kind: 'message-agent', host: ref.host, agent: ref.agent.name });

@@ -3,6 +3,7 @@ import { errorMessage } from '../../../common/wire/errors';
 import { client } from '../client/clientRef';
 import { useStore } from '../store/store';
 import { itemKey } from '../store/viewSlice';
+import { noteDecidedHere } from './notifications';
 
 export const KIND_LABELS: Record<InboxKind, string> = {
   plan: 'Plan',
@@ -13,6 +14,12 @@ export const KIND_LABELS: Record<InboxKind, string> = {
   learnings: 'Learnings',
   review: 'PR review',
 };
+
+/** What approving an item sends besides the decision (a learnings list as edited), or why it cannot be sent yet. */
+export interface ApproveWith {
+  text?: string;
+  blocked?: string;
+}
 
 /** Kinds decided by approve / reject; the others are answered with text. */
 export function isApprovable(kind: InboxKind): boolean {
@@ -29,6 +36,7 @@ export async function decideItem(host: string, item: string, decision: InboxDeci
   const store = useStore.getState();
   try {
     const result = await client().request('inbox.decide', { host, item, decision, ...(text?.trim() ? { text } : {}) });
+    noteDecidedHere(host, item);
     if (result.settled) store.toast('info', `${DONE[decision]}: ${host}/${item} (${result.item.summary})`);
     else store.toast('info', `Your approval of ${host}/${item} is recorded; it still needs a second reviewer.`);
     return true;

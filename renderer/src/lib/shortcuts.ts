@@ -13,7 +13,11 @@ export type CommandId =
   | 'previous-tab'
   | 'inbox'
   | 'runs'
-  | 'terminals';
+  | 'terminals'
+  | 'agents'
+  | 'runbooks'
+  | 'audit'
+  | 'policy';
 
 export interface Shortcut {
   command: CommandId;
@@ -37,6 +41,10 @@ export const shortcuts: Shortcut[] = [
   { command: 'previous-tab', code: 'BracketLeft', shift: true, label: 'Mod+Shift+[' },
   { command: 'inbox', code: 'KeyE', shift: true, label: 'Mod+Shift+E' },
   { command: 'runs', code: 'KeyG', shift: true, label: 'Mod+Shift+G' },
+  { command: 'agents', code: 'KeyL', shift: true, label: 'Mod+Shift+L' },
+  { command: 'runbooks', code: 'KeyB', shift: true, label: 'Mod+Shift+B' },
+  { command: 'audit', code: 'KeyU', shift: true, label: 'Mod+Shift+U' },
+  { command: 'policy', code: 'KeyO', shift: true, label: 'Mod+Shift+O' },
 ];
 
 const isMac = typeof navigator !== 'undefined' && /Mac/.test(navigator.platform);

@@ -29,8 +29,8 @@ export const createLayoutSlice: StateCreator<Store, [], [], LayoutSlice> = (set)
   focusedPane: null,
   openTerminal: (key, placement = 'tab') =>
     set((state) => {
-      // Terminals take the workspace, unless a run's graph keeps them beside it.
-      const view = state.view.kind === 'run' && state.terminalsBeside ? state.view : { kind: 'terminals' as const };
+      // Terminals take the workspace, unless a run's graph or an inbox item keeps them beside it.
+      const view = (state.view.kind === 'run' || state.view.kind === 'item') && state.terminalsBeside ? state.view : { kind: 'terminals' as const };
       const existing = state.tabs.find((tab) => tab.panes.includes(key));
       if (existing) return { activeTabId: existing.id, focusedPane: key, view };
       const active = state.tabs.find((tab) => tab.id === state.activeTabId);

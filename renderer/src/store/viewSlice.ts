@@ -1,14 +1,21 @@
 import type { StateCreator } from 'zustand';
 import type { Store } from './store';
 
-/** What the workspace shows: terminals, the fleet's inbox, one inbox item, the runs, or one run's graph. */
+/**
+ * What the workspace shows: terminals, the fleet's inbox, one inbox item, the runs, one run's graph, a host's audit or
+ * policy, the runbook library, or the fleet's agents. `host`: the host a per-host view opened on (else the first).
+ */
 export type View =
   | { kind: 'terminals' }
   | { kind: 'inbox' }
   /** `reject`: opened with r from the list, the feedback box open. */
   | { kind: 'item'; host: string; item: string; reject?: boolean }
   | { kind: 'runs' }
-  | { kind: 'run'; host: string; run: string };
+  | { kind: 'run'; host: string; run: string }
+  | { kind: 'audit'; host?: string }
+  | { kind: 'policy'; host?: string }
+  | { kind: 'runbooks'; host?: string }
+  | { kind: 'agents' };
 
 export interface ViewSlice {
   view: View;

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { InboxEntry } from '../../../../common/app/runs';
 import type { InboxDecision } from '../../../../common/protocol/runs';
-import { decideItem, isApprovable } from '../../lib/inboxActions';
+import { decideItem, isApprovable, type ApproveWith } from '../../lib/inboxActions';
 import { useViewKeys } from '../../lib/viewKeys';
 
 interface Props {
@@ -10,6 +10,8 @@ interface Props {
   options: string[];
   /** Nothing can be decided (the item went, or is still loading). */
   disabled: boolean;
+  /** What approving sends (a learnings list as edited), or why approving must wait. */
+  approveWith?: ApproveWith;
   /** The host took the decision (a first approval of protected paths, too: the toast says it still waits). */
   onDecided(): void;
   onBack(): void;
@@ -21,7 +23,7 @@ interface Props {
  * How a person decides an item, all by keyboard too: a approves, r rejects with feedback (or replies, for a question),
  * 1–9 picks an offered option, Ctrl+Enter sends what was typed, Esc cancels the typing and then goes back.
  */
-export function DecisionBar({ item, options, disabled, onDecided, onBack, rejecting = false }: Props) {
+export function DecisionBar({ item, options, disabled, approveWith = {}, onDecided, onBack, rejecting = false }: Props) {
   const approvable = isApprovable(item.kind);
   const [typing, setTyping] = useState(!approvable || rejecting);
   const [text, setText] = useState('');
@@ -45,6 +47,9 @@ export function DecisionBar({ item, options, disabled, onDecided, onBack, reject
   };
   // The coordinator's escalations take the resolution's number; an agent gets the words it offered.
   const pick = (index: number) => void send('answer', coordinator ? String(index + 1) : options[index]);
+  const approve = () => {
+    if (!approveWith.blocked) void send('approve', approveWith.text);
+  };
   const openBox = () => {
     setTyping(true);
     requestAnimationFrame(() => box.current?.focus());
@@ -57,7 +62,7 @@ export function DecisionBar({ item, options, disabled, onDecided, onBack, reject
     }
     if (disabled || busy) return false;
     if (event.key === 'a' && approvable) {
-      void send('approve');
+      approve();
       return true;
     }
     if (event.key === 'r') {
@@ -109,8 +114,15 @@ export function DecisionBar({ item, options, disabled, onDecided, onBack, reject
       )}
       <div className="decision-actions">
         {approvable && (
-          <button type="button" className="primary" data-testid="approve" disabled={disabled || busy} onClick={() => void send('approve')}>
-            Approve <kbd>a</kbd>
+          <button
+            type="button"
+            className="primary"
+            data-testid="approve"
+            disabled={disabled || busy || Boolean(approveWith.blocked)}
+            title={approveWith.blocked}
+            onClick={approve}
+          >
+            {approveWith.text === undefined ? 'Approve' : 'Approve as edited'} <kbd>a</kbd>
           </button>
         )}
         {typing ? (

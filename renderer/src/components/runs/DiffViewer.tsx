@@ -1,6 +1,9 @@
 import 'react-diff-view/style/index.css';
+import './diffTokens.css';
 import { useMemo, useState } from 'react';
 import { Diff, Hunk, parseDiff, type FileData } from 'react-diff-view';
+import { useDiffTokens } from '../../lib/highlightClient';
+import { languageOf } from '../../lib/highlightLanguage';
 import { useViewKeys } from '../../lib/viewKeys';
 import { diffFileAnchor } from './diffAnchor';
 
@@ -11,6 +14,23 @@ import { diffFileAnchor } from './diffAnchor';
 const EAGER_LINES = 1500;
 
 type ViewType = 'split' | 'unified';
+
+/** The layout a person last chose is the one the next diff opens in. */
+const VIEW_KEY = 'flightdeck.diff-view';
+function savedView(): ViewType {
+  try {
+    return localStorage.getItem(VIEW_KEY) === 'unified' ? 'unified' : 'split';
+  } catch {
+    return 'split';
+  }
+}
+function saveView(view: ViewType): void {
+  try {
+    localStorage.setItem(VIEW_KEY, view);
+  } catch {
+    // Storage refused (private mode, quota): the choice holds for this diff only.
+  }
+}
 
 const lineCount = (file: FileData) => file.hunks.reduce((sum, hunk) => sum + hunk.changes.length, 0);
 
@@ -36,12 +56,19 @@ function DiffFileSection({ file, index, view, eager }: { file: FileData; index: 
   const [open, setOpen] = useState(eager);
   const { added, removed } = counts(file);
   const lines = lineCount(file);
+  const language = languageOf(file.type === 'delete' ? file.oldPath : file.newPath);
+  const highlight = useDiffTokens(file.hunks, language, open, lines);
   return (
-    <section className="diff-file" id={diffFileAnchor(index)} aria-label={fileName(file)}>
+    <section className="diff-file" id={diffFileAnchor(index)} aria-label={fileName(file)} data-highlight={open ? highlight.state : 'hidden'}>
       <header className="diff-file-header">
         <button type="button" className="diff-file-toggle" aria-expanded={open} onClick={() => setOpen(!open)}>
           <span aria-hidden="true">{open ? '▾' : '▸'}</span> <code>{fileName(file)}</code>
         </button>
+        {highlight.state === 'failed' && (
+          <span className="diff-file-type" title={`Not highlighted: ${highlight.why}`}>
+            plain text
+          </span>
+        )}
         <span className="diff-counts">
           <span className="diff-added">+{added}</span> <span className="diff-removed">−{removed}</span>
         </span>
@@ -49,7 +76,13 @@ function DiffFileSection({ file, index, view, eager }: { file: FileData; index: 
       </header>
       {open ? (
         file.hunks.length > 0 ? (
-          <Diff viewType={view} diffType={file.type} hunks={file.hunks} className="diff-table">
+          <Diff
+            viewType={view}
+            diffType={file.type}
+            hunks={file.hunks}
+            tokens={highlight.state === 'done' ? highlight.tokens : null}
+            className="diff-table"
+          >
             {(hunks) => hunks.map((hunk) => <Hunk key={hunk.content} hunk={hunk} />)}
           </Diff>
         ) : (
@@ -64,9 +97,16 @@ function DiffFileSection({ file, index, view, eager }: { file: FileData; index: 
   );
 }
 
-/** A unified diff in a real diff view: per file, split or unified (v toggles), large diffs shown file by file. */
+/**
+ * A unified diff in a real diff view: per file, split or unified (v toggles, and is remembered), large diffs shown file
+ * by file, each file's code highlighted by its type once the highlighter's worker has tokenized it.
+ */
 export default function DiffViewer({ diff, truncated }: { diff: string; truncated: boolean }) {
-  const [view, setView] = useState<ViewType>('split');
+  const [view, setViewState] = useState<ViewType>(savedView);
+  const setView = (next: ViewType) => {
+    setViewState(next);
+    saveView(next);
+  };
   const files = useMemo(() => {
     try {
       return parseDiff(diff, { nearbySequences: 'zip' });
@@ -76,7 +116,7 @@ export default function DiffViewer({ diff, truncated }: { diff: string; truncate
   }, [diff]);
   useViewKeys((event) => {
     if (event.key !== 'v') return false;
-    setView((current) => (current === 'split' ? 'unified' : 'split'));
+    setView(view === 'split' ? 'unified' : 'split');
     return true;
   });
   const eager = useMemo(() => {

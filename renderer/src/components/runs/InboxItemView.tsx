@@ -1,39 +1,32 @@
+import './inboxItems.css';
 import { useEffect, useState } from 'react';
 import type { InboxEntry, InboxShown } from '../../../../common/app/runs';
 import { errorMessage } from '../../../../common/wire/errors';
 import { client } from '../../client/clientRef';
 import { formatAge, useNow } from '../../lib/age';
-import { openAgentByName } from '../../lib/runActions';
-import { KIND_LABELS } from '../../lib/inboxActions';
+import { openAgentByName, openStepAgent } from '../../lib/runActions';
+import { KIND_LABELS, type ApproveWith } from '../../lib/inboxActions';
 import { useStore } from '../../store/store';
 import { CheckpointReview } from './CheckpointReview';
 import { DecisionBar } from './DecisionBar';
-import { Markdown } from './Markdown';
+import { LearningsReview } from './LearningsReview';
 import { PlanReview } from './PlanReview';
 import { ApprovalReview, QuestionReview } from './QuestionReview';
+import { ReviewFeedback } from './ReviewFeedback';
 
 type Loaded = { state: 'loading' } | { state: 'failed'; error: string } | { state: 'shown'; shown: InboxShown };
 
-function Body({ shown }: { shown: InboxShown }) {
-  const { detail, item } = shown;
+function Body({ shown, onApproveWith }: { shown: InboxShown; onApproveWith(approve: ApproveWith): void }) {
+  const { detail, item, host } = shown;
   switch (detail.kind) {
     case 'plan':
-      return <PlanReview detail={detail} />;
+      return <PlanReview detail={detail} onApproveWith={onApproveWith} />;
     case 'approval':
       return <ApprovalReview approval={detail.approval} />;
     case 'learnings':
-      return <Markdown source={detail.markdown} label="Proposed learnings" />;
+      return <LearningsReview host={host} detail={detail} onApproveWith={onApproveWith} />;
     case 'review':
-      return (
-        <ul className="plain-list">
-          {detail.comments.map((comment) => (
-            <li key={comment.id}>
-              <strong>{comment.author}</strong> {comment.path && <code>{comment.path}{comment.line === null ? '' : `:${comment.line}`}</code>}
-              <p className="summary-text">{comment.body}</p>
-            </li>
-          ))}
-        </ul>
-      );
+      return <ReviewFeedback detail={detail} agent={item.agent} />;
     case 'question':
       return detail.request === 'checkpoint' ? (
         <CheckpointReview input={detail.input} approvals={shown.approvals} />
@@ -54,9 +47,12 @@ function optionsOf(entry: InboxEntry, shown: InboxShown | null): string[] {
 /** One inbox item, opened: everything needed to decide it, and the decision bar. */
 export function InboxItemView({ host, id, reject = false }: { host: string; id: string; reject?: boolean }) {
   const [loaded, setLoaded] = useState<Loaded>({ state: 'loading' });
+  const [approveWith, setApproveWith] = useState<ApproveWith>({});
   const live = useStore((state) => state.inbox.entries?.find((entry) => entry.host === host && entry.id === id));
   const hostView = useStore((state) => state.hosts[host]);
   const showView = useStore((state) => state.showView);
+  const beside = useStore((state) => state.terminalsBeside);
+  const setBeside = useStore((state) => state.setTerminalsBeside);
   const now = useNow();
   useEffect(() => {
     let current = true;
@@ -92,6 +88,11 @@ export function InboxItemView({ host, id, reject = false }: { host: string; id: 
         <h1 id="item-title" className="item-title">
           {entry?.summary ?? id}
         </h1>
+        {beside && (
+          <button type="button" className="ghost-button push-right" onClick={() => setBeside(false)}>
+            Hide terminals
+          </button>
+        )}
       </header>
       {entry && (
         <p className="item-meta">
@@ -127,6 +128,13 @@ export function InboxItemView({ host, id, reject = false }: { host: string; id: 
           {host} is {hostView.state}: deciding needs the host, and connects to it first.
         </p>
       )}
+      {entry?.agent && (entry.kind === 'escalation' || entry.kind === 'question') && (
+        <div className="item-actions">
+          <button type="button" onClick={() => openStepAgent(host, entry.agent!)}>
+            Open the agent&apos;s terminal
+          </button>
+        </div>
+      )}
       <div className="item-body">
         {loaded.state === 'loading' && <p className="muted loading-line">Loading {id} from {host}…</p>}
         {loaded.state === 'failed' && (
@@ -134,7 +142,7 @@ export function InboxItemView({ host, id, reject = false }: { host: string; id: 
             Could not load {host}/{id}: {loaded.error}
           </p>
         )}
-        {shown && <Body shown={shown} />}
+        {shown && <Body shown={shown} onApproveWith={setApproveWith} />}
       </div>
       {entry && (
         <DecisionBar
@@ -142,6 +150,7 @@ export function InboxItemView({ host, id, reject = false }: { host: string; id: 
           item={entry}
           options={optionsOf(entry, shown)}
           disabled={gone || !shown}
+          approveWith={approveWith}
           onBack={back}
           onDecided={decided}
           rejecting={reject}

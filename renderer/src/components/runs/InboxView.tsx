@@ -1,3 +1,4 @@
+import './inboxItems.css';
 import { useEffect, useRef } from 'react';
 import type { InboxEntry } from '../../../../common/app/runs';
 import { client } from '../../client/clientRef';
@@ -8,6 +9,7 @@ import { useViewKeys } from '../../lib/viewKeys';
 import { useStore } from '../../store/store';
 import { itemKey } from '../../store/viewSlice';
 import { HostProblems } from './HostProblems';
+import { NotificationControl } from './NotificationControl';
 
 const rowId = (entry: InboxEntry) => `inbox-${entry.host}-${entry.id}`;
 
@@ -82,6 +84,7 @@ export function InboxView() {
         <span className="view-hints muted">
           <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>Enter</kbd> open · <kbd>a</kbd> approve · <kbd>r</kbd> reject or reply
         </span>
+        <NotificationControl />
       </header>
       <HostProblems failures={hostErrors} what="items" />
       {error && (
@@ -106,7 +109,10 @@ export function InboxView() {
               ✓
             </p>
             <h2>Nothing waits on you</h2>
-            <p className="muted">Plans, checkpoints, questions, escalations and held commands from every host land here, oldest first.</p>
+            <p className="muted">
+              Plans, checkpoints, questions, escalations, held commands, proposed learnings and pull request reviews from every host land
+              here, oldest first.
+            </p>
           </div>
         ) : (
           <div className="view-empty">

@@ -1,5 +1,7 @@
+import '../../planEdit.css';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import type { RunDetail } from '../../../../common/app/runs';
+import type { RunAgentCost } from '../../../../common/protocol/runRecord';
 import type { RunInfo } from '../../../../common/protocol/runs';
 import { errorMessage } from '../../../../common/wire/errors';
 import { client } from '../../client/clientRef';
@@ -8,6 +10,9 @@ import { formatAgo, useNow } from '../../lib/age';
 import { KIND_LABELS, openItem } from '../../lib/inboxActions';
 import { openAgentByName, openStepAgent } from '../../lib/runActions';
 import { useStore } from '../../store/store';
+import { PlanVersions } from './PlanVersions';
+import { CostContext, RunCostTotal, StepCost, type CostSource } from './RunCost';
+import { RunControls } from './RunControls';
 import { RunStateBadge, StepStateBadge } from './StateBadge';
 
 const PlanGraph = lazy(() => import('../../graph/PlanGraph'));
@@ -25,6 +30,7 @@ function StepTable({ host, run }: { host: string; run: RunInfo }) {
           <th scope="col">Phase</th>
           <th scope="col">State</th>
           <th scope="col">Agent</th>
+          <th scope="col">Cost</th>
         </tr>
       </thead>
       <tbody>
@@ -46,6 +52,9 @@ function StepTable({ host, run }: { host: string; run: RunInfo }) {
                 <span className="muted">–</span>
               )}
             </td>
+            <td>
+              <StepCost agent={step.agent} />
+            </td>
           </tr>
         ))}
       </tbody>
@@ -53,7 +62,34 @@ function StepTable({ host, run }: { host: string; run: RunInfo }) {
   );
 }
 
-/** One run: its state, what waits on the human, and the plan as a graph whose steps update live. */
+const NO_COSTS: ReadonlyMap<string, RunAgentCost> = new Map();
+
+/**
+ * What the run's agents used, for those the host's live list lacks (removed, or the host is away): from the run's
+ * record, asked for only then, and again when another one goes missing.
+ */
+function useRecordedCosts(host: string, id: string, agents: readonly string[]): ReadonlyMap<string, RunAgentCost> {
+  // A string, so the view repaints when the set of missing agents changes, not on every agent's update.
+  const missing = useStore((state) => agents.filter((name) => !state.hosts[host]?.agents?.some((agent) => agent.name === name)).join(' '));
+  const [recorded, setRecorded] = useState(NO_COSTS);
+  useEffect(() => {
+    if (!missing) return;
+    let current = true;
+    client()
+      .request('runs.record', { host, run: id })
+      .then(
+        ({ record }) => current && setRecorded(new Map(record.agents.map((agent) => [agent.agent, agent]))),
+        // The costs are a detail of the view: without the record, agents the host lost show none.
+        () => undefined,
+      );
+    return () => {
+      current = false;
+    };
+  }, [host, id, missing]);
+  return recorded;
+}
+
+/** One run: its state, cost and controls, what waits on the human, and the plan as a graph whose steps update live. */
 export function RunView({ host, id }: { host: string; id: string }) {
   const [loaded, setLoaded] = useState<Loaded>({ state: 'loading' });
   const entry = useStore((state) => state.runs.entries?.find((candidate) => candidate.host === host && candidate.run.id === id));
@@ -85,6 +121,12 @@ export function RunView({ host, id }: { host: string; id: string }) {
   const plan = detail && run ? (detail.plans.find((version) => version.version === (run.approvedVersion ?? run.planVersion)) ?? detail.plans.at(-1)) : undefined;
   const phases = useMemo(() => (plan ? graphFromPlan(plan.plan, run?.steps) : run ? graphFromSteps(run.steps) : []), [plan, run]);
   const openStep = useCallback((step: GraphStep) => step.agent && openStepAgent(host, step.agent), [host]);
+  const agentNames = useMemo(() => (run ? [run.planner, ...run.steps.map((step) => step.agent)].filter((name): name is string => name !== null) : []), [run]);
+  const recorded = useRecordedCosts(host, id, agentNames);
+  const costs = useMemo<CostSource>(() => ({ host, recorded }), [host, recorded]);
+  const hostState = useStore((state) => state.hosts[host]?.state);
+  const offline = stale || hostState !== 'connected' ? `${host} is not connected: the run cannot be controlled now` : null;
+  const [showVersions, setShowVersions] = useState(false);
 
   return (
     <section className="view run-view" aria-labelledby="run-title" data-run={id} data-state={run?.state}>
@@ -97,11 +139,15 @@ export function RunView({ host, id }: { host: string; id: string }) {
           {id}
         </h1>
         {run && <RunStateBadge state={run.state} />}
-        {beside && (
-          <button type="button" className="ghost-button push-right" onClick={() => setBeside(false)}>
-            Hide terminals
-          </button>
-        )}
+        {run && <RunCostTotal source={costs} agents={agentNames} />}
+        <div className="push-right run-header-actions">
+          {beside && (
+            <button type="button" className="ghost-button" onClick={() => setBeside(false)}>
+              Hide terminals
+            </button>
+          )}
+          {run && <RunControls host={host} run={run} offline={offline} />}
+        </div>
       </header>
       {run && (
         <p className="item-meta">
@@ -139,7 +185,7 @@ export function RunView({ host, id }: { host: string; id: string }) {
         {phases.length > 0 ? (
           <div className="graph-frame graph-frame-run">
             <Suspense fallback={<p className="graph-pending">Loading the graph…</p>}>
-              <PlanGraph phases={phases} onOpenStep={openStep} label={`The steps of ${id} by phase, with their states`} />
+              <PlanGraph phases={phases} onOpenStep={openStep} costs={costs} label={`The steps of ${id} by phase, with their states and costs`} />
             </Suspense>
           </div>
         ) : (
@@ -155,7 +201,15 @@ export function RunView({ host, id }: { host: string; id: string }) {
           )
         )}
         {loaded.state === 'loading' && !run && <p className="muted loading-line">Loading {id}…</p>}
-        {run && <StepTable host={host} run={run} />}
+        <CostContext.Provider value={costs}>{run && <StepTable host={host} run={run} />}</CostContext.Provider>
+        {detail && detail.plans.length > 1 && (
+          <div className="run-versions">
+            <button type="button" className="ghost-button" aria-expanded={showVersions} data-testid="run-plan-versions" onClick={() => setShowVersions(!showVersions)}>
+              <span aria-hidden="true">{showVersions ? '▾' : '▸'}</span> Plan versions ({detail.plans.length})
+            </button>
+            {showVersions && <PlanVersions versions={detail.plans} />}
+          </div>
+        )}
       </div>
     </section>
   );

@@ -39,9 +39,11 @@ describe('Flightdeck tools', () => {
     daemon.ask = async () => ({ answer: `answer to ${kind}`, by: 'lead' });
     const tool = tools.get(kind)!;
     expect(tool.input.safeParse(input).success).toBe(true);
-    const outcome = await tool.run(tool.input.parse(input), context());
+    const parsed = tool.input.parse(input);
+    const outcome = await tool.run(parsed, context());
     expect(outcome).toEqual({ ok: true, content: `Answer from lead:\nanswer to ${kind}`, summary: `lead: answer to ${kind}` });
-    expect(daemon.of('agent.ask')).toEqual([{ kind, input }]);
+    // The host gets the input as validated, defaults filled in (a plan without constraints has none).
+    expect(daemon.of('agent.ask')).toEqual([{ kind, input: parsed }]);
   });
 
   it('offers run tools only when the run gives them, answered by the run at once', async () => {

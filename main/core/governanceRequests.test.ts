@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CHAIN_START, chainRecordHash, type ChainRecord } from '../../common/audit/chain';
-import { FleetCore } from './fleetCore';
+import { useAwayHostCore } from './testing/awayHostCore';
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -33,32 +30,15 @@ function chain(count: number): ChainRecord[] {
 }
 
 describe('audit across the fleet (AppApi)', () => {
-  let dir: string;
-  let core: FleetCore;
+  const { core } = useAwayHostCore();
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'flightdeck-gov-'));
-    await writeFile(join(dir, 'ssh_config'), '');
-    vi.stubEnv('FLIGHTDECK_SSH_CONFIG', join(dir, 'ssh_config'));
-    vi.stubEnv('FLIGHTDECK_KNOWN_HOSTS', join(dir, 'known_hosts'));
-    core = FleetCore.open({ home: join(dir, 'home'), clientName: 'flightdeck-test', backoff: { baseMs: 60_000, capMs: 60_000 } });
-    // Nothing listens on port 1: the host is away from the start.
-    await core.addHost({ name: 'vm', target: 'nobody@127.0.0.1:1' });
-  });
-
-  afterEach(async () => {
-    core.close();
-    vi.unstubAllEnvs();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  const client = () => core.openClient({ notify: () => undefined, output: () => undefined });
+  const client = () => core().openClient({ notify: () => undefined, output: () => undefined });
 
   it("answers for a host that is away from the mirror, filtered and paged like the host's own list, marked stale", async () => {
-    core.cache.beginMirror('vm', 'host-1');
-    core.cache.appendAudit('vm', CHAIN_START, chain(10));
-    core.cache.markMirrored('vm', 5_000);
-    const attempts = core.host('vm').view().attempt;
+    core().cache.beginMirror('vm', 'host-1');
+    core().cache.appendAudit('vm', CHAIN_START, chain(10));
+    core().cache.markMirrored('vm', 5_000);
+    const attempts = core().host('vm').view().attempt;
 
     const denied = await client().request('audit.list', { host: 'vm', outcome: 'denied', limit: 2 });
     expect(denied.records.map((record) => record.seq)).toEqual([6, 9]);
@@ -68,15 +48,15 @@ describe('audit across the fleet (AppApi)', () => {
     expect(older.more).toBe(false);
     const family = await client().request('audit.list', { host: 'vm', action: 'session.*', after: 7 });
     expect(family.records.map((record) => record.seq)).toEqual([8, 10]);
-    expect(core.host('vm').view().attempt).toBe(attempts);
+    expect(core().host('vm').view().attempt).toBe(attempts);
   });
 
   it('carries the mirror alarm, and says why when nothing is mirrored', async () => {
     await expect(client().request('audit.list', { host: 'vm' })).rejects.toThrow();
-    core.cache.beginMirror('vm', 'host-1');
-    core.cache.appendAudit('vm', CHAIN_START, chain(3));
-    core.cache.markMirrored('vm', 5_000);
-    core.cache.raiseAlarm('vm', 'vm rewrote its audit: record 2 differs', 2);
+    core().cache.beginMirror('vm', 'host-1');
+    core().cache.appendAudit('vm', CHAIN_START, chain(3));
+    core().cache.markMirrored('vm', 5_000);
+    core().cache.raiseAlarm('vm', 'vm rewrote its audit: record 2 differs', 2);
     await expect(client().request('audit.list', { host: 'vm' })).resolves.toMatchObject({ alarm: 'vm rewrote its audit: record 2 differs' });
     await expect(client().request('audit.list', { host: 'vm', action: 'Not An Action' })).rejects.toThrow(/invalid params for audit.list/);
   });

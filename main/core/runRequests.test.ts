@@ -1,10 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../common/protocol/runRecord';
 import type { RunInfo } from '../../common/protocol/runs';
-import { FleetCore } from './fleetCore';
+import { useAwayHostCore } from './testing/awayHostCore';
 
 const RUN: RunInfo = {
   id: 'r-1a2b3c',
@@ -28,31 +25,14 @@ const RUN: RunInfo = {
 const RECORD: RunRecord = { run: RUN, repoUrl: 'git@forge:team/app.git', runbookText: '---\n---\n', plans: [], prompts: [], steps: [], items: [], agents: [], learnings: [] };
 
 describe('runs and inbox across the fleet (AppApi)', () => {
-  let dir: string;
-  let core: FleetCore;
+  const { core } = useAwayHostCore();
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'flightdeck-runs-'));
-    await writeFile(join(dir, 'ssh_config'), '');
-    vi.stubEnv('FLIGHTDECK_SSH_CONFIG', join(dir, 'ssh_config'));
-    vi.stubEnv('FLIGHTDECK_KNOWN_HOSTS', join(dir, 'known_hosts'));
-    core = FleetCore.open({ home: join(dir, 'home'), clientName: 'flightdeck-test', backoff: { baseMs: 60_000, capMs: 60_000 } });
-    // Nothing listens on port 1: the host is away from the start.
-    await core.addHost({ name: 'vm', target: 'nobody@127.0.0.1:1' });
-  });
-
-  afterEach(async () => {
-    core.close();
-    vi.unstubAllEnvs();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  const client = () => core.openClient({ notify: () => undefined, output: () => undefined });
+  const client = () => core().openClient({ notify: () => undefined, output: () => undefined });
 
   it("lists a host that is away by its cached runs, marked stale with when they were mirrored, and names it in errors", async () => {
-    core.cache.beginMirror('vm', 'host-1');
-    core.cache.putRun('vm', RECORD);
-    core.cache.markMirrored('vm', 5_000);
+    core().cache.beginMirror('vm', 'host-1');
+    core().cache.putRun('vm', RECORD);
+    core().cache.markMirrored('vm', 5_000);
     const { runs, errors } = await client().request('runs.list', {});
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ host: 'vm', run: { id: RUN.id, state: 'running' }, stale: { mirroredAt: expect.any(Number), error: expect.stringContaining('unreachable') } });
@@ -65,10 +45,10 @@ describe('runs and inbox across the fleet (AppApi)', () => {
   });
 
   it('says why when nothing of the host is cached, and never dials it for a list', async () => {
-    const attempts = core.host('vm').view().attempt;
+    const attempts = core().host('vm').view().attempt;
     await expect(client().request('runs.list', {})).resolves.toEqual({ runs: [], errors: [{ host: 'vm', error: expect.any(String), mirroredAt: null }] });
     await expect(client().request('inbox.list', {})).resolves.toEqual({ items: [], errors: [{ host: 'vm', error: expect.any(String), mirroredAt: null }] });
-    expect(core.host('vm').view().attempt).toBe(attempts);
+    expect(core().host('vm').view().attempt).toBe(attempts);
     await expect(client().request('runs.show', { host: 'vm', run: 'r-0d0d0d' })).rejects.toThrow();
   });
 

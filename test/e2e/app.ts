@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { FleetCore, serveAppTransport } from '../../main/core';
+import type { Lane } from '../../main/fleet/lane';
 import { startWebServer, type WebServer } from '../../main/web/server';
 import { launchBrowser, type LaunchedBrowser } from '../harness/browser';
+import { FAKE_API_KEY } from '../harness/fake-anthropic';
 import { startSshd, type Sshd, type SshdOptions } from '../harness/sshd';
 import { stopDaemon } from '../integration/fleet/env';
 
@@ -152,4 +154,30 @@ export interface TerminalsHook {
     offset(key: string): number | null;
     renderer(key: string): string | null;
   };
+}
+
+export function shot(page: Page, name: string): Promise<Buffer> {
+  return page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
+
+/** The VM's agents talk to the scripted model (the host's agent.env, 0600 as the host demands). */
+export async function pointAgentsAt(hostDir: string, modelUrl: string): Promise<void> {
+  await writeFile(join(hostDir, 'agent.env'), `ANTHROPIC_BASE_URL=${modelUrl}\nANTHROPIC_API_KEY=${FAKE_API_KEY}\n`, { mode: 0o600 });
+}
+
+/** The usual run world's host: "vm" added to the core, its agents on the scripted model, `repoDir` cloned as "app". */
+export async function addRunHost(world: AppWorld, modelUrl: string, repoDir: string): Promise<Lane> {
+  const host = await world.core.addHost({ name: 'vm', target: 'vm', hostDir: world.hostDir });
+  if (host.error) throw new Error(`vm was not added: ${host.error}`);
+  await pointAgentsAt(world.hostDir, modelUrl);
+  const lane = await world.core.host('vm').lane();
+  await lane.peer.request('repo.add', { name: 'app', url: repoDir }, { timeoutMs: 0 });
+  return lane;
+}
+
+/** Opens the app on `page` and waits until it shows vm connected. */
+export async function openApp(page: Page, world: AppWorld): Promise<void> {
+  page.on('pageerror', (error) => console.error('[page error]', error.message));
+  await page.goto(world.server.url);
+  await page.locator('[data-host="vm"].host-connected').waitFor({ timeout: 90_000 });
 }

@@ -4,19 +4,20 @@
 // each rule comes from; the host's audit rewritten on disk and the alarm shown and accepted; 5,000 records timed;
 // then the host gone and the audit shown stale from the app's mirror. Screenshots and an axe check of every view.
 import Database from 'better-sqlite3';
-import { chmod, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GENESIS_HASH } from '../../common/audit/chain';
 import { AuditLog, recordHash, type AuditRow } from '../../agent-host/audit/auditLog';
-import { FAKE_API_KEY, fakeAnthropic, type FakeAnthropic, type ScriptedResponse } from '../harness/fake-anthropic';
+import { fakeAnthropic, type FakeAnthropic } from '../harness/fake-anthropic';
+import { say, shell } from '../harness/scriptedTurns';
 import { makeRepo, type TestRepo } from '../harness/repo';
 import { waitForAgent } from '../integration/agents/agentWorld';
 import { auditedWork } from '../integration/fleet/auditedWork';
 import { stopDaemon } from '../integration/fleet/env';
 import { AUDIT_PAGE } from '../../renderer/src/components/governance/useAuditLog';
-import { SCREENSHOTS, buildRenderer, startAppWorld, type AppWorld } from './app';
+import { SCREENSHOTS, addRunHost, buildRenderer, openApp, shot, startAppWorld, type AppWorld } from './app';
 import { seriousViolations } from './axe';
 
 const HOST_POLICY = ['commands:', '  deny: ["git push *"]', 'egress:', '  allow: ["registry.npmjs.org"]', ''].join('\n');
@@ -24,10 +25,6 @@ const REPO_POLICY = ['commands:', '  ask: ["npm publish *"]', ''].join('\n');
 /** A repo policy may only narrow the host's: this one adds an egress destination the host does not allow. */
 const WIDENING_POLICY = ['egress:', '  allow:', '    - registry.npmjs.org', '    - evil.example.org', ''].join('\n');
 const BULK = 5_000;
-
-const say = (text: string): ScriptedResponse => ({ content: [{ type: 'text', text }] });
-const shell = (command: string): ScriptedResponse => ({ content: [{ type: 'tool_use', name: 'run_command', input: { command } }] });
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 
 /** What an attacker with the host's files can do: edit record `seq` and rehash every record after it, head included. */
 function rewriteRecord(database: string, seq: number, edit: (row: AuditRow) => AuditRow): void {
@@ -139,22 +136,14 @@ describe('audit and policy in the control room (browser mode, real core, real ss
     wide = await makeRepo([{ message: 'A policy that widens', files: { '.flightdeck/policy.yaml': WIDENING_POLICY } }]);
     model = await fakeAnthropic([shell('git push origin HEAD'), say('The host refused the push.')]);
     world = await startAppWorld({ knownHostKey: true });
-    const added = await world.core.addHost({ name: 'vm', target: 'vm', hostDir: world.hostDir });
-    expect(added.error).toBeNull();
-    const envFile = join(world.hostDir, 'agent.env');
-    await writeFile(envFile, `ANTHROPIC_BASE_URL=${model.url}\nANTHROPIC_API_KEY=${FAKE_API_KEY}\n`);
-    await chmod(envFile, 0o600);
+    const lane = await addRunHost(world, model.url, repo.dir);
     await writeFile(join(world.hostDir, 'policy.yaml'), HOST_POLICY, { mode: 0o600 });
-    const lane = await world.core.host('vm').lane();
-    await lane.peer.request('repo.add', { name: 'app', url: repo.dir }, { timeoutMs: 0 });
     await lane.peer.request('repo.add', { name: 'wide', url: wide.dir }, { timeoutMs: 0 });
     await auditedWork(world.core, 'vm', 3);
     await lane.peer.request('agent.start', { repo: 'app', profile: 'builtin', task: 'Push the branch', name: 'pusher' }, { timeoutMs: 0 });
     await waitForAgent(world.hostDir, 'pusher', (agent) => agent.status === 'idle' && model.remaining() === 0, 90_000);
     page = await world.browser.browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (error) => console.error('[page error]', error.message));
-    await page.goto(world.server.url);
-    await page.locator('[data-host="vm"].host-connected').waitFor({ timeout: 90_000 });
+    await openApp(page, world);
   }, 170_000);
 
   afterEach(async ({ task }) => {

@@ -5,15 +5,15 @@
 // syntax-highlighted; the retrospective's proposed learnings show as a list, a broken edit is refused line by line, and
 // the list approved as edited lands on the run's branch. Screenshots and an axe check of every view.
 import { execFileSync } from 'node:child_process';
-import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../common/protocol/plan';
-import { FAKE_API_KEY, fakeAnthropic, type FakeAnthropic, type ScriptedResponse } from '../harness/fake-anthropic';
+import { fakeAnthropic, type FakeAnthropic } from '../harness/fake-anthropic';
+import { call, say, shell } from '../harness/scriptedTurns';
 import { makeRepo, type TestRepo } from '../harness/repo';
 import { routedTurns } from '../integration/agents/routedModel';
-import { SCREENSHOTS, buildRenderer, startAppWorld, type AppWorld } from './app';
+import { SCREENSHOTS, addRunHost, buildRenderer, openApp, shot, startAppWorld, type AppWorld } from './app';
 import { seriousViolations } from './axe';
 
 const PLAN: Plan = {
@@ -36,11 +36,6 @@ const RUNBOOK_LEARNING = 'Run the linter before calling checkpoint.';
 const EDITED_LEARNING = 'Run `npm run lint` before every checkpoint, and say so in its summary.';
 const REPO_LEARNING = 'The greeter lives in greet.js; keep its output on one line.';
 const EVIDENCE = 'The checkpoint of step flag was rejected: the linter failed.';
-
-const call = (name: string, input: object): ScriptedResponse => ({ content: [{ type: 'tool_use', name, input: input as Record<string, unknown> }] });
-const shell = (command: string) => call('run_command', { command });
-const say = (text: string): ScriptedResponse => ({ content: [{ type: 'text', text }] });
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 
 /** What the init script records of the page's own `new Notification(...)` calls: observation only, the API is real. */
 const RECORD_NOTIFICATIONS = `(() => {
@@ -94,20 +89,12 @@ describe('inbox extras: notifications, highlighted diffs, learnings (browser mod
       }),
     );
     world = await startAppWorld({ knownHostKey: true });
-    const host = await world.core.addHost({ name: 'vm', target: 'vm', hostDir: world.hostDir });
-    expect(host.error).toBeNull();
-    const envFile = join(world.hostDir, 'agent.env');
-    await writeFile(envFile, `ANTHROPIC_BASE_URL=${model.url}\nANTHROPIC_API_KEY=${FAKE_API_KEY}\n`);
-    await chmod(envFile, 0o600);
-    const lane = await world.core.host('vm').lane();
-    await lane.peer.request('repo.add', { name: 'app', url: repo.dir }, { timeoutMs: 0 });
+    await addRunHost(world, model.url, repo.dir);
     context = await world.browser.browser.newContext({ viewport: { width: 1440, height: 900 } });
     await context.grantPermissions(['notifications'], { origin: new URL(world.server.url).origin });
     await context.addInitScript(RECORD_NOTIFICATIONS);
     page = await context.newPage();
-    page.on('pageerror', (error) => console.error('[page error]', error.message));
-    await page.goto(world.server.url);
-    await page.locator('[data-host="vm"].host-connected').waitFor({ timeout: 90_000 });
+    await openApp(page, world);
     // The inbox list is in: what arrives from now on is new.
     await page.keyboard.press('Control+Shift+E');
     await page.getByRole('heading', { name: 'Nothing waits on you' }).waitFor();

@@ -4,15 +4,15 @@
 // (what is missing or mistyped refused in the form first), its plan in the inbox; the agents view with the planner's
 // tokens and cost, an ad-hoc agent launched from it, sorting by cost, the run's total; then the host gone and both
 // views showing what they last knew. Screenshots and an axe check of every view.
-import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../common/protocol/plan';
-import { FAKE_API_KEY, fakeAnthropic, type FakeAnthropic, type ScriptedResponse } from '../harness/fake-anthropic';
+import { fakeAnthropic, type FakeAnthropic } from '../harness/fake-anthropic';
+import { call, say } from '../harness/scriptedTurns';
 import { makeRepo, type TestRepo } from '../harness/repo';
 import { routedTurns, taskOf } from '../integration/agents/routedModel';
-import { SCREENSHOTS, buildRenderer, startAppWorld, type AppWorld } from './app';
+import { SCREENSHOTS, addRunHost, buildRenderer, openApp, shot, startAppWorld, type AppWorld } from './app';
 import { seriousViolations } from './axe';
 
 const PLAN: Plan = {
@@ -80,13 +80,6 @@ roles:
 ---
 `;
 
-const call = (name: string, input: object, usage?: ScriptedResponse['usage']): ScriptedResponse => ({
-  content: [{ type: 'tool_use', name, input: input as Record<string, unknown> }],
-  usage,
-});
-const say = (text: string, usage?: ScriptedResponse['usage']): ScriptedResponse => ({ content: [{ type: 'text', text }], usage });
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
-
 // Fixed usage, so costs are known: claude-sonnet-4-5 at $3 in / $15 out per million tokens.
 const PLANNER_USAGE = { input_tokens: 40_000, output_tokens: 2000 }; // $0.1500
 const HELPER_USAGE = { input_tokens: 200, output_tokens: 20 }; // $0.0009
@@ -116,17 +109,9 @@ describe('the runbook library and the fleet agents (browser mode, real core, rea
       ),
     );
     world = await startAppWorld({ knownHostKey: true });
-    const host = await world.core.addHost({ name: 'vm', target: 'vm', hostDir: world.hostDir });
-    expect(host.error).toBeNull();
-    const envFile = join(world.hostDir, 'agent.env');
-    await writeFile(envFile, `ANTHROPIC_BASE_URL=${model.url}\nANTHROPIC_API_KEY=${FAKE_API_KEY}\n`);
-    await chmod(envFile, 0o600);
-    const lane = await world.core.host('vm').lane();
-    await lane.peer.request('repo.add', { name: 'app', url: repo.dir }, { timeoutMs: 0 });
+    await addRunHost(world, model.url, repo.dir);
     page = await world.browser.browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (error) => console.error('[page error]', error.message));
-    await page.goto(world.server.url);
-    await page.locator('[data-host="vm"].host-connected').waitFor({ timeout: 90_000 });
+    await openApp(page, world);
   }, 150_000);
 
   afterEach(async ({ task }) => {

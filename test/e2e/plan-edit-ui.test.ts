@@ -4,15 +4,15 @@
 // added, saved as v2 (the inbox item becomes pl-<run>-2); v1 and v2 side by side; v2 approved; the run's graph with
 // the new edge and its costs; the run paused, resumed and cancelled; the step agent's prompt carries the constraint.
 // Screenshots and axe on each view.
-import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../common/protocol/plan';
-import { FAKE_API_KEY, fakeAnthropic, type FakeAnthropic, type ScriptedResponse, type ScriptedTurn } from '../harness/fake-anthropic';
+import { fakeAnthropic, type FakeAnthropic, type ScriptedTurn } from '../harness/fake-anthropic';
+import { call, say } from '../harness/scriptedTurns';
 import { makeRepo, type TestRepo } from '../harness/repo';
 import { routedTurns, runAgentOf, taskOf } from '../integration/agents/routedModel';
-import { SCREENSHOTS, buildRenderer, startAppWorld, type AppWorld } from './app';
+import { SCREENSHOTS, addRunHost, buildRenderer, openApp, shot, startAppWorld, type AppWorld } from './app';
 import { seriousViolations } from './axe';
 
 const step = (id: string, title: string, depends_on: string[] = []) => ({ id, title, description: `Do ${id}.`, role: 'implementer', depends_on, checkpoint: false });
@@ -28,10 +28,6 @@ const PLAN: Plan = {
 };
 const CONSTRAINT = 'No new runtime dependencies';
 const NEW_TITLE = 'Print the greeting verbosely';
-
-const call = (name: string, input: object): ScriptedResponse => ({ content: [{ type: 'tool_use', name, input: input as Record<string, unknown> }] });
-const say = (text: string): ScriptedResponse => ({ content: [{ type: 'text', text }] });
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 
 /** Step agents wait on the model until the test is over: the run stays running for pause, resume and cancel. */
 let release: () => void = () => undefined;
@@ -67,17 +63,9 @@ describe('editing a plan, its versions and the run controls (browser mode, real 
       }),
     );
     world = await startAppWorld({ knownHostKey: true });
-    const host = await world.core.addHost({ name: 'vm', target: 'vm', hostDir: world.hostDir });
-    expect(host.error).toBeNull();
-    const envFile = join(world.hostDir, 'agent.env');
-    await writeFile(envFile, `ANTHROPIC_BASE_URL=${model.url}\nANTHROPIC_API_KEY=${FAKE_API_KEY}\n`);
-    await chmod(envFile, 0o600);
-    const lane = await world.core.host('vm').lane();
-    await lane.peer.request('repo.add', { name: 'app', url: repo.dir }, { timeoutMs: 0 });
+    await addRunHost(world, model.url, repo.dir);
     page = await world.browser.browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (error) => console.error('[page error]', error.message));
-    await page.goto(world.server.url);
-    await page.locator('[data-host="vm"].host-connected').waitFor({ timeout: 90_000 });
+    await openApp(page, world);
   }, 150_000);
 
   afterEach(async ({ task }) => {

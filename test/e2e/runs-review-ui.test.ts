@@ -5,17 +5,18 @@
 // with their own bound key and the CLI, after which the item leaves the inbox live and the run ends. The desktop is
 // alice: its host entry uses her key, which the VM's admin bound to the bridge with her name.
 import { execFileSync } from 'node:child_process';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../common/protocol/plan';
-import { FAKE_API_KEY, fakeAnthropic, type FakeAnthropic, type RecordedRequest, type ScriptedResponse, type ScriptedTurn } from '../harness/fake-anthropic';
+import { fakeAnthropic, type FakeAnthropic, type RecordedRequest, type ScriptedResponse, type ScriptedTurn } from '../harness/fake-anthropic';
+import { call, say, shell } from '../harness/scriptedTurns';
 import { makeRepo, type TestRepo } from '../harness/repo';
 import { resultText, toolResults } from '../integration/agents/agentWorld';
 import { routedTurns } from '../integration/agents/routedModel';
 import type { FleetWorld } from '../integration/fleet/env';
-import { SCREENSHOTS, buildRenderer, startAppWorld, type AppWorld } from './app';
+import { SCREENSHOTS, buildRenderer, openApp, pointAgentsAt, shot, startAppWorld, type AppWorld } from './app';
 import { seriousViolations } from './axe';
 import { bindPerson, installAgentHost, laptop, succeeded } from './team';
 
@@ -45,11 +46,7 @@ const ESCALATION = {
   suggested_resolutions: ['Allow 5 attempts a minute', 'Allow 10 attempts a minute', 'Leave it unlimited'],
 };
 
-const call = (name: string, input: object): ScriptedResponse => ({ content: [{ type: 'tool_use', name, input: input as Record<string, unknown> }] });
-const shell = (command: string) => call('run_command', { command });
-const say = (text: string): ScriptedResponse => ({ content: [{ type: 'text', text }] });
 const lastResult = (request: RecordedRequest) => resultText(toolResults(request.body)[0]!);
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 
 /** A promise and the function that settles it: a scripted turn waits at it until the test (or another turn) opens it. */
 function gate(): { opened: Promise<void>; open: () => void } {
@@ -123,9 +120,7 @@ describe('reviewing runs in the control room: parallel steps, an escalation, two
     await installAgentHost(sshd, hostDir);
     const alice = await bindPerson(sshd, hostDir, world.dir, 'alice');
     const bobKey = await bindPerson(sshd, hostDir, world.dir, 'bob');
-    const envFile = join(hostDir, 'agent.env');
-    await writeFile(envFile, `ANTHROPIC_BASE_URL=${model.url}\nANTHROPIC_API_KEY=${FAKE_API_KEY}\n`);
-    await chmod(envFile, 0o600);
+    await pointAgentsAt(hostDir, model.url);
 
     // The desktop is alice's: its host entry uses her bound key.
     const host = await world.core.addHost({ name: 'vm', target: 'vm', hostDir, identityFile: alice.privateKeyPath, bound: true });
@@ -136,9 +131,7 @@ describe('reviewing runs in the control room: parallel steps, an escalation, two
     await succeeded(bob.cli(['host', 'add', 'vm', '--ssh', 'vm', '--identity', bobKey.privateKeyPath, '--host-dir', hostDir, '--bound']));
 
     page = await world.browser.browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (error) => console.error('[page error]', error.message));
-    await page.goto(world.server.url);
-    await page.locator('[data-host="vm"].host-connected').waitFor({ timeout: 90_000 });
+    await openApp(page, world);
   }, 150_000);
 
   afterEach(async ({ task }) => {

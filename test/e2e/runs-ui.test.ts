@@ -3,16 +3,16 @@
 // live, a step's checkpoint rejected with feedback from the diff view and the rework approved, the phase approved, the
 // run done; then the host goes away and the runs show from the cache, marked stale. Screenshots and an axe check of
 // every view.
-import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../common/protocol/plan';
-import { FAKE_API_KEY, fakeAnthropic, type FakeAnthropic, type RecordedRequest, type ScriptedResponse } from '../harness/fake-anthropic';
+import { fakeAnthropic, type FakeAnthropic, type RecordedRequest } from '../harness/fake-anthropic';
+import { call, say, shell } from '../harness/scriptedTurns';
 import { makeRepo, type TestRepo } from '../harness/repo';
 import { resultText, toolResults } from '../integration/agents/agentWorld';
 import { routedTurns } from '../integration/agents/routedModel';
-import { SCREENSHOTS, buildRenderer, startAppWorld, type AppWorld } from './app';
+import { SCREENSHOTS, addRunHost, buildRenderer, openApp, shot, startAppWorld, type AppWorld } from './app';
 import { seriousViolations } from './axe';
 
 const PLAN: Plan = {
@@ -35,13 +35,9 @@ const PLAN: Plan = {
   questions: [],
 };
 
-const call = (name: string, input: object): ScriptedResponse => ({ content: [{ type: 'tool_use', name, input: input as Record<string, unknown> }] });
-const shell = (command: string) => call('run_command', { command });
-const say = (text: string): ScriptedResponse => ({ content: [{ type: 'text', text }] });
 const lastResult = (request: RecordedRequest) => resultText(toolResults(request.body)[0]!);
 
 const FEEDBACK = 'Print the verbose greeting too, not only parse the flag.';
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 
 describe('runs in the control room (browser mode, real core, real sshd, real agent-host, built-in agents)', { timeout: 180_000 }, () => {
   let world: AppWorld;
@@ -72,17 +68,9 @@ describe('runs in the control room (browser mode, real core, real sshd, real age
       }),
     );
     world = await startAppWorld({ knownHostKey: true });
-    const host = await world.core.addHost({ name: 'vm', target: 'vm', hostDir: world.hostDir });
-    expect(host.error).toBeNull();
-    const envFile = join(world.hostDir, 'agent.env');
-    await writeFile(envFile, `ANTHROPIC_BASE_URL=${model.url}\nANTHROPIC_API_KEY=${FAKE_API_KEY}\n`);
-    await chmod(envFile, 0o600);
-    const lane = await world.core.host('vm').lane();
-    await lane.peer.request('repo.add', { name: 'app', url: repo.dir }, { timeoutMs: 0 });
+    await addRunHost(world, model.url, repo.dir);
     page = await world.browser.browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.on('pageerror', (error) => console.error('[page error]', error.message));
-    await page.goto(world.server.url);
-    await page.locator('[data-host="vm"].host-connected').waitFor({ timeout: 90_000 });
+    await openApp(page, world);
   }, 150_000);
 
   afterEach(async ({ task }) => {

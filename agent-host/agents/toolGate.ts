@@ -48,7 +48,8 @@ export class ToolGate {
     }
     const findings = command === null ? [] : [...new Set(findSecrets(command).map((found) => found.kind))];
     try {
-      this.audit.append({
+      // Group commit: the decision goes out only once its record is stored (fail closed).
+      await this.audit.appendDurable({
         actor: `agent:${call.agent}`,
         action: command !== null ? 'command.run' : paths !== null ? 'file.write' : 'tool.call',
         target: command !== null ? `command:${command.slice(0, 200)}` : `tool:${call.tool}`,

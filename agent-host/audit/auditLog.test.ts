@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../journal/database';
 import { canonicalJson, GENESIS_HASH } from '../../common/audit/chain';
-import { AuditLog, verifyAudit } from './auditLog';
+import { AuditLog } from './auditLog';
+import { verifyAudit } from './auditVerify';
 import { InputAuditor } from './inputAuditor';
 
 let dir: string;
@@ -126,5 +127,38 @@ describe('InputAuditor at a password prompt', () => {
     const row = db.prepare('SELECT data FROM audit').get() as { data: string };
     expect(JSON.parse(row.data)).toMatchObject({ hidden: true, bytes: 8 });
     expect(row.data).not.toContain('hunter2');
+  });
+});
+
+describe('group commit (appendDurable)', () => {
+  const entry = (index: number, action = 'session.input') => ({ actor: 'user:a', action, target: `session:s-${index}`, outcome: 'ok' as const });
+
+  it('stores the records of one turn in one chain, in the order of the calls, before any caller hears back', async () => {
+    const stored: number[] = [];
+    const records = await Promise.all(
+      Array.from({ length: 200 }, (_, index) =>
+        audit.appendDurable(entry(index)).then((record) => {
+          // Durable when the caller hears: the record is in the table.
+          stored.push((db.prepare('SELECT COUNT(*) AS n FROM audit WHERE seq = ?').get(record.seq) as { n: number }).n);
+          return record;
+        }),
+      ),
+    );
+    expect(records.map((record) => record.target)).toEqual(Array.from({ length: 200 }, (_, index) => `session:s-${index}`));
+    expect(records.map((record) => record.seq)).toEqual(Array.from({ length: 200 }, (_, index) => index + 1));
+    expect(stored.every((count) => count === 1)).toBe(true);
+    audit.append(entry(200));
+    expect(verifyAudit(db)).toMatchObject({ ok: true, records: 201 });
+  });
+
+  it('rejects every waiter of a batch whose commit fails, and the next append still chains', async () => {
+    db.exec("CREATE TRIGGER audit_refuse BEFORE INSERT ON audit WHEN NEW.action = 'refused' BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+    await audit.appendDurable(entry(0));
+    const batch = [audit.appendDurable(entry(1)), audit.appendDurable(entry(2, 'refused')), audit.appendDurable(entry(3))];
+    const outcomes = await Promise.allSettled(batch);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    const next = await audit.appendDurable(entry(4));
+    expect(next.seq).toBe(2);
+    expect(verifyAudit(db)).toMatchObject({ ok: true, records: 2 });
   });
 });

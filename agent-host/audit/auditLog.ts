@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { canonicalJson, GENESIS_HASH, recordHashInput } from '../../common/audit/chain';
 import { redactDeep, redactSecrets } from '../../common/security/redact';
 import type { Db } from '../journal/database';
+import { hashHex } from './hashHex';
 
 /** Outcome of the audited action; governance adds 'denied' decisions through the same table. */
 export type AuditOutcome = 'ok' | 'error' | 'denied';
@@ -42,14 +42,30 @@ export interface AuditRow {
 /** The hash covers every column but itself, in a fixed order, plus the previous record's hash. */
 export function recordHash(row: Omit<AuditRow, 'hash'>): string {
   const { prev_hash: prevHash, ...rest } = row;
-  return createHash('sha256').update(recordHashInput({ ...rest, prevHash })).digest('hex');
+  return hashHex(recordHashInput({ ...rest, prevHash }));
 }
 
-/** Append-only, hash-chained audit records in the host database. */
+/** A redacted entry waiting for its transaction; a durable caller's promise settles with that transaction. */
+interface Queued {
+  entry: Omit<AuditRecord, 'seq' | 'prevHash' | 'hash'>;
+  dataJson: string;
+  resolve?: (record: AuditRecord) => void;
+  reject?: (error: unknown) => void;
+}
+
+/**
+ * Append-only, hash-chained audit records in the host database.
+ *
+ * `appendDurable` is group commit: every record queued in one turn of the event loop is written in one transaction,
+ * and each caller's promise settles only after that transaction committed (rejects if it failed: the caller must not
+ * act). `append` writes at once, taking the queued records with it so the chain keeps the order of the calls.
+ */
 export class AuditLog {
   private readonly insert;
   private readonly last;
   private readonly setHead;
+  private queue: Queued[] = [];
+  private flushScheduled = false;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
@@ -61,76 +77,95 @@ export class AuditLog {
     this.setHead = db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)");
   }
 
-  /** Secret shapes in target, reason and data are replaced by markers before the record is hashed and stored. */
+  /**
+   * Writes the record now, in its own transaction (or the caller's, when one is open). For places that cannot wait;
+   * a caller that must not act before its record is stored and can await uses `appendDurable`.
+   * Secret shapes in target, reason and data are replaced by markers before the record is hashed and stored.
+   */
   append(entry: AuditEntry): AuditRecord {
-    const target = redactSecrets(entry.target);
-    const reason = entry.reason == null ? null : redactSecrets(entry.reason);
-    const data = redactDeep(entry.data ?? {});
+    const queued = prepare(entry);
+    // Inside a caller's transaction the durable waiters stay queued: that transaction may still roll back.
+    if (this.db.inTransaction) return this.write([queued])[0]!;
+    this.queue.push(queued);
+    return this.flush().at(-1)!;
+  }
+
+  /** Settles after the transaction holding the record committed; rejects (the caller must not act) if it failed. */
+  appendDurable(entry: AuditEntry): Promise<AuditRecord> {
+    let queued: Queued;
+    try {
+      queued = prepare(entry);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ...queued, resolve, reject });
+      if (this.flushScheduled) return;
+      this.flushScheduled = true;
+      // After this turn's callbacks and their promise continuations: all of them share the transaction.
+      setImmediate(() => {
+        this.flushScheduled = false;
+        try {
+          this.flush();
+        } catch {
+          // Every waiter of the batch was rejected with the error.
+        }
+      });
+    });
+  }
+
+  private flush(): AuditRecord[] {
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return [];
+    let records: AuditRecord[];
+    try {
+      records = this.write(batch);
+    } catch (error) {
+      for (const queued of batch) queued.reject?.(error);
+      throw error;
+    }
+    batch.forEach((queued, index) => queued.resolve?.(records[index]!));
+    return records;
+  }
+
+  /**
+   * One transaction for the batch. The head is read inside it, once per transaction rather than kept in memory: it
+   * costs one index lookup per batch and stays right when a caller's transaction rolls back or another connection
+   * appended (the e2e fixtures write beside the daemon).
+   */
+  private write(batch: readonly Queued[]): AuditRecord[] {
     return this.db.transaction(() => {
-      const previous = this.last.get() as { seq: number; hash: string } | undefined;
-      const row: Omit<AuditRow, 'hash'> = {
-        seq: (previous?.seq ?? 0) + 1,
-        time: Date.now(),
-        actor: entry.actor,
-        action: entry.action,
-        target,
-        reason,
-        outcome: entry.outcome,
-        data: canonicalJson(data),
-        prev_hash: previous?.hash ?? GENESIS_HASH,
-      };
-      const hash = recordHash(row);
-      this.insert.run({ ...row, hash });
-      this.setHead.run(JSON.stringify({ seq: row.seq, hash }));
-      return {
-        seq: row.seq,
-        time: row.time,
-        actor: row.actor,
-        action: row.action,
-        target: row.target,
-        reason: row.reason,
-        outcome: entry.outcome,
-        data,
-        prevHash: row.prev_hash,
-        hash,
-      };
-    })();
+      const head = this.last.get() as { seq: number; hash: string } | undefined;
+      let seq = head?.seq ?? 0;
+      let prevHash = head?.hash ?? GENESIS_HASH;
+      const records = batch.map(({ entry, dataJson }) => {
+        seq++;
+        const row: Omit<AuditRow, 'hash'> = { ...entry, seq, data: dataJson, prev_hash: prevHash };
+        const hash = recordHash(row);
+        this.insert.run({ ...row, hash });
+        const record: AuditRecord = { ...entry, seq, prevHash, hash };
+        prevHash = hash;
+        return record;
+      });
+      this.setHead.run(JSON.stringify({ seq, hash: prevHash }));
+      return records;
+    }).immediate();
   }
 }
 
-export type VerifyResult =
-  | { ok: true; records: number; headHash: string }
-  | { ok: false; records: number; firstBadSeq: number; problem: string };
-
-/** Walks the chain in seq order; names the first record that is edited, missing or out of place. */
-export function verifyAudit(db: Db): VerifyResult {
-  const rows = db.prepare('SELECT * FROM audit ORDER BY seq').iterate() as IterableIterator<AuditRow>;
-  let expectedSeq = 1;
-  let prevHash = GENESIS_HASH;
-  let count = 0;
-  for (const row of rows) {
-    count++;
-    const { hash, ...rest } = row;
-    if (row.seq !== expectedSeq) {
-      return { ok: false, records: count, firstBadSeq: expectedSeq, problem: `record ${expectedSeq} is missing (next is ${row.seq})` };
-    }
-    if (row.prev_hash !== prevHash) {
-      return { ok: false, records: count, firstBadSeq: row.seq, problem: `record ${row.seq} does not follow record ${row.seq - 1} (chain broken: deleted or reordered)` };
-    }
-    if (recordHash(rest) !== hash) {
-      return { ok: false, records: count, firstBadSeq: row.seq, problem: `record ${row.seq} was modified (hash mismatch)` };
-    }
-    prevHash = hash;
-    expectedSeq++;
-  }
-  const headRow = db.prepare("SELECT value FROM meta WHERE key = 'audit_head'").get() as { value: string } | undefined;
-  if (headRow) {
-    const head = JSON.parse(headRow.value) as { seq: number; hash: string };
-    if (head.seq !== count || head.hash !== prevHash) {
-      return { ok: false, records: count, firstBadSeq: count + 1, problem: `records after ${count} are missing (head says ${head.seq})` };
-    }
-  } else if (count > 0) {
-    return { ok: false, records: count, firstBadSeq: 1, problem: 'the chain head record is missing' };
-  }
-  return { ok: true, records: count, headHash: prevHash };
+function prepare(entry: AuditEntry): Queued {
+  const data = redactDeep(entry.data ?? {});
+  return {
+    entry: {
+      time: Date.now(),
+      actor: entry.actor,
+      action: entry.action,
+      target: redactSecrets(entry.target),
+      reason: entry.reason == null ? null : redactSecrets(entry.reason),
+      outcome: entry.outcome,
+      data,
+    },
+    dataJson: canonicalJson(data),
+  };
 }

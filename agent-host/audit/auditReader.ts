@@ -3,7 +3,8 @@ import { auditFilterQuery, auditPage, type AuditFilter } from '../../common/audi
 import type { AuditRecordInfo } from '../../common/protocol/governance';
 import type { AuditHead, AuditVerifyResult } from '../../common/protocol/methods';
 import type { Db } from '../journal/database';
-import { verifyAudit, type AuditRow } from './auditLog';
+import type { AuditRow } from './auditLog';
+import { verifyAudit } from './auditVerify';
 
 export type AnchoredVerifyResult = AuditVerifyResult & { anchorHeld: boolean | null };
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../journal/database';
-import { AuditLog, verifyAudit } from './auditLog';
+import { AuditLog } from './auditLog';
+import { verifyAudit } from './auditVerify';
 
 let dir: string;
 let db: Db;

@@ -2,7 +2,8 @@
 // (bridge.mjs: what every SSH exec channel runs, so it must start fast). Native addons stay outside the bundle
 // (they are .node binaries loaded from node_modules; scripts/pack-agent-host.mjs ships them). Run as a script it also
 // packs that tarball beside the output (--no-pack: not), so every build has what bootstrap uploads to a VM. The
-// built-in runbooks (runbooks/*.md) are copied beside the bundle, where agent-host/runbooks/builtInDir.ts finds them.
+// built-in runbooks (runbooks/*.md) are copied beside the bundle, where agent-host/runbooks/builtInDir.ts finds them,
+// and so is the Perl hook client (hook.pl), which CLI agents run instead of the bundle to start fast.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +25,9 @@ const VERSION_ENTRY = resolve(ROOT, 'agent-host/version.ts');
 const RUNBOOKS_SOURCE = resolve(ROOT, 'runbooks');
 /** Beside the bundle: the built-in runbooks, the Markdown files as they are. */
 const RUNBOOKS_DIR = 'runbooks';
+/** Beside the bundle: the Perl hook client CLI agents run per tool call (agent-host/cliAgents/hookCommand.ts HOOK_SCRIPT). */
+export const HOOK_FILE = 'hook.pl';
+const HOOK_SOURCE = resolve(ROOT, 'agent-host/cliAgents/hook.pl');
 
 /** HOST_VERSION as agent-host/version.ts declares it (compiled and imported, the value the daemon reports). */
 export async function hostVersion() {
@@ -47,6 +51,7 @@ export async function buildAgentHost({ entry = DEFAULT_ENTRY, outfile = DEFAULT_
   const built = await bundle(entry, outfile);
   writeFileSync(join(dirname(outfile), VERSION_FILE), `${JSON.stringify({ version: await hostVersion() })}\n`);
   copyRunbooks(join(dirname(outfile), RUNBOOKS_DIR));
+  copyFileSync(HOOK_SOURCE, join(dirname(outfile), HOOK_FILE));
   return built;
 }
 

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { profile as testProfile } from '../../test/integration/cli-agents/fixture';
 import type { LaunchContext, Profile } from '../agents/launchSpec';
 import { CLAUDE_HOOK_EVENTS, claudeCodeLauncher } from './claudeCode';
-import { hookTimeoutSeconds } from './hookCommand';
+import { HOOK_SCRIPT, hookDeadlineMs, hookTimeoutSeconds } from './hookCommand';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -85,6 +85,20 @@ describe('claudeCodeLauncher', () => {
       // What sh makes of the command line: the argv, one word per line.
       const argv = execFileSync('sh', ['-c', `printf '%s\\n' ${entry!.hooks[0]!.command}`], { encoding: 'utf8' });
       expect(argv).toBe(`${[ctx.nodePath, ctx.hostEntry, 'hook', 'claude-code', event].join('\n')}\n`);
+    }
+  });
+
+  it('runs hook.pl with perl, with each event\'s deadline, where the bundle has it beside itself', () => {
+    const bundleDir = mkdtempSync(join(tmpdir(), 'fd-hook-pl-'));
+    dirs.push(bundleDir);
+    writeFileSync(join(bundleDir, HOOK_SCRIPT), '');
+    const ctx = context({ hostEntry: join(bundleDir, 'agent-host.mjs') });
+    claudeCodeLauncher(ctx);
+    const settings = read(join(ctx.agentDir, 'claude-code', 'settings.json')) as { hooks: Record<string, Array<{ hooks: Array<{ command: string }> }>> };
+    const perl = execFileSync('sh', ['-c', 'command -v perl'], { encoding: 'utf8' }).trim();
+    for (const event of CLAUDE_HOOK_EVENTS) {
+      const argv = execFileSync('sh', ['-c', `printf '%s\\n' ${settings.hooks[event]![0]!.hooks[0]!.command}`], { encoding: 'utf8' });
+      expect(argv).toBe(`${[perl, join(bundleDir, HOOK_SCRIPT), `--deadline-ms=${hookDeadlineMs(event)}`, 'claude-code', event].join('\n')}\n`);
     }
   });
 

@@ -8,6 +8,24 @@ const CallId = z.string().min(1).max(128);
 const ToolName = z.string().min(1).max(256);
 /** Any JSON object: tool inputs are the agent's, checked by whoever runs the tool. */
 const JsonObject = z.record(z.string(), z.unknown());
+/**
+ * A hook's payload: the JSON object, or its JSON text as the hook read it. The Perl hook client
+ * (agent-host/cliAgents/hook.pl) has no JSON parser, so it sends the text and the host parses it.
+ */
+const HookPayload = z.union([
+  JsonObject,
+  z
+    .string()
+    .transform((text, context) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (error) {
+        context.issues.push({ code: 'custom', message: `unreadable hook payload: ${(error as Error).message}`, input: text });
+        return z.NEVER;
+      }
+    })
+    .pipe(JsonObject),
+]);
 
 export const AgentLimits = z.object({
   /** Model calls per agent, over its whole life (resumes included). */
@@ -140,7 +158,7 @@ export const agentEndpointProtocol = {
     summary:
       'A CLI agent’s hook fired (agent-host hook EVENT): the host decides and says how the hook exits. ' +
       'The hook exits 2 (block) whenever this cannot be asked or answered in time: fail closed.',
-    params: z.object({ agent: z.enum(['claude-code', 'codex']), event: z.string().min(1).max(64), payload: JsonObject }),
+    params: z.object({ agent: z.enum(['claude-code', 'codex']), event: z.string().min(1).max(64), payload: HookPayload }),
     result: z.object({
       exitCode: z.union([z.literal(0), z.literal(2)]),
       stdout: z.string().max(1024 * 1024).default(''),

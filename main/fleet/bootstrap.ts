@@ -2,7 +2,7 @@ import { basename, dirname } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Client } from 'ssh2';
 import { FleetError } from '../ssh/errors';
-import { BRIDGE_FILE, RUNBOOKS_DIR, packedFor, readTarball, type AgentHostBundle, type PackedTarball } from './bundle';
+import { BRIDGE_FILE, HOOK_FILE, RUNBOOKS_DIR, packedFor, readTarball, type AgentHostBundle, type PackedTarball } from './bundle';
 import { execCollect, shellQuote } from './remoteExec';
 
 export const MIN_REMOTE_NODE_MAJOR = 20;
@@ -205,6 +205,7 @@ async function installUpload(client: Client, bundle: AgentHostBundle, layout: Re
       ['agent-host.mjs', readFileSync(bundle.file)],
       ...(bundle.bridgeFile ? [[BRIDGE_FILE, readFileSync(bundle.bridgeFile)] as [string, Buffer]] : []),
       ...bundle.runbookFiles.map((file): [string, Buffer] => [`${RUNBOOKS_DIR}/${basename(file)}`, readFileSync(file)]),
+      ...(bundle.hookFile ? [[HOOK_FILE, readFileSync(bundle.hookFile)] as [string, Buffer]] : []),
     ];
     stdin = Buffer.concat(files.map(([, bytes]) => bytes));
     const pieces = files.map(([name, bytes]): [string, number] => [`${staged}/${shellQuote(name)}`, bytes.length]);

@@ -14,7 +14,9 @@ export interface AgentHostBundle {
   version: string;
   /** The built-in runbooks beside the bundle (runbooks/*.md, by name): data the daemon reads, shipped with it. */
   runbookFiles: string[];
-  /** Of agent-host.mjs, bridge.mjs and the runbooks, in that order: names this exact build. */
+  /** out/agent-host/hook.pl, the Perl hook client CLI agents run per tool call; absent in old builds (they run the bundle). */
+  hookFile?: string | null;
+  /** Of agent-host.mjs, bridge.mjs, the runbooks and hook.pl, in that order: names this exact build. */
   sha256: string;
   /**
    * Air-gapped tarballs of this version (bundle + native addons in one upload): the ones `npm run build` packs beside
@@ -30,6 +32,8 @@ const BUNDLE_RELATIVE = join('agent-host', 'agent-host.mjs');
 export const BRIDGE_FILE = 'bridge.mjs';
 /** Beside agent-host.mjs: the built-in runbooks (scripts/build-agent-host.mjs copies runbooks/ there). */
 export const RUNBOOKS_DIR = 'runbooks';
+/** Beside agent-host.mjs: the Perl hook client (scripts/build-agent-host.mjs HOOK_FILE). */
+export const HOOK_FILE = 'hook.pl';
 /** Beside agent-host.mjs in every build: `{ "version": "…" }` (scripts/build-agent-host.mjs VERSION_FILE). */
 const VERSION_FILE = 'version.json';
 
@@ -96,10 +100,13 @@ export function locateBundle(env: NodeJS.ProcessEnv = process.env): AgentHostBun
         .sort()
         .map((name) => join(runbooksDir, name))
     : [];
+  const hookCandidate = join(dirname(file), HOOK_FILE);
+  const hookFile = existsSync(hookCandidate) ? hookCandidate : null;
   // The install marker names every file: a rebuilt bridge or an edited runbook alone must be uploaded again too.
   const hash = createHash('sha256').update(readFileSync(file));
   if (bridgeFile) hash.update(readFileSync(bridgeFile));
   for (const runbook of runbookFiles) hash.update(readFileSync(runbook));
+  if (hookFile) hash.update(readFileSync(hookFile));
   const outDir = dirname(dirname(file));
   const packed = existsSync(outDir)
     ? readdirSync(outDir).filter((name) => name.startsWith(`agent-host-${version}-linux-`) && name.endsWith('.tar.gz'))
@@ -108,6 +115,7 @@ export function locateBundle(env: NodeJS.ProcessEnv = process.env): AgentHostBun
     file,
     bridgeFile,
     runbookFiles,
+    hookFile,
     version,
     sha256: hash.digest('hex'),
     tarballs: env.FLIGHTDECK_AGENT_HOST_TARBALL ? [resolve(env.FLIGHTDECK_AGENT_HOST_TARBALL)] : packed.sort().map((name) => join(outDir, name)),

@@ -1,12 +1,13 @@
-// `agent-host hook` as a process, the way a CLI runs it: it must exit 2 (block) on every failure, since any other
-// non-zero exit lets Claude Code run the tool.
+// The hook clients as processes, the way a CLI runs them — `agent-host hook` (Node) and hook.pl (Perl, what hookArgv
+// picks where perl exists): each must exit 2 (block) on every failure, since any other non-zero exit lets Claude Code
+// run the tool, and both must answer alike.
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentEndpointProtocol, AGENT_ENV } from '../../../common/protocol/agentEndpoint';
 import { RpcPeer } from '../../../common/wire/peer';
-import { HOOK_DEADLINE_MS, hookDeadlineMs, hookTimeoutSeconds } from '../../../agent-host/cliAgents/hookCommand';
+import { HOOK_DEADLINE_MS, HOOK_SCRIPT, hookDeadlineMs, hookTimeoutSeconds } from '../../../agent-host/cliAgents/hookCommand';
 import { APPROVAL_TIMEOUT_MS } from '../../../agent-host/governance/approvals';
 import { SocketTransport } from '../../../agent-host/wire/socketTransport';
 import { AGENT_HOST_BUNDLE } from '../agent-host/client';
@@ -26,10 +27,27 @@ interface Outcome {
   ms: number;
 }
 
-/** Runs `agent-host hook ARGS` with `stdin` (null: a stdin that never ends, like a terminal nobody types in). */
-function runHook(args: string[], stdin: string | null, env: Record<string, string>): Promise<Outcome> {
+interface HookClient {
+  /** The argv it is run with (as hookArgv builds it); args are AGENT EVENT [PAYLOAD]. */
+  argv(args: string[]): string[];
+  /** How long it waits for the host before it gives up. */
+  deadlineMs: number;
+}
+// hook.pl takes its deadline on the command line (hookArgv passes hookDeadlineMs): a short one keeps the test short.
+const PERL_DEADLINE_MS = 1500;
+const CLIENTS: [string, HookClient][] = [
+  ['agent-host hook', { argv: (args) => [process.execPath, AGENT_HOST_BUNDLE, 'hook', ...args], deadlineMs: HOOK_DEADLINE_MS }],
+  [
+    'hook.pl',
+    { argv: (args) => ['perl', join(dirname(AGENT_HOST_BUNDLE), HOOK_SCRIPT), `--deadline-ms=${PERL_DEADLINE_MS}`, ...args], deadlineMs: PERL_DEADLINE_MS },
+  ],
+];
+
+/** Runs the hook client with ARGS and `stdin` (null: a stdin that never ends, like a terminal nobody types in). */
+function spawnHook(client: HookClient, args: string[], stdin: string | null, env: Record<string, string>): Promise<Outcome> {
   const started = Date.now();
-  const child = spawn(process.execPath, [AGENT_HOST_BUNDLE, 'hook', ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+  const [command, ...argv] = client.argv(args);
+  const child = spawn(command!, argv, { env: { PATH: process.env.PATH ?? '', ...env } });
   if (stdin !== null) child.stdin.end(stdin);
   let stdout = '';
   let stderr = '';
@@ -63,7 +81,9 @@ async function customEndpoint(name: string, answer: () => unknown): Promise<{ so
   return { socketPath, server };
 }
 
-describe('agent-host hook', () => {
+describe.each(CLIENTS)('%s', (_, client) => {
+  const runHook = (args: string[], stdin: string | null, env: Record<string, string>) => spawnHook(client, args, stdin, env);
+
   it('prints the host’s answer and exits with its code: allow (0, JSON on stdout) and deny (2, reason on stderr)', async () => {
     const socketPath = join(dirs.root, 'ok.sock');
     const endpoint = await TestEndpoint.start(socketPath, {
@@ -99,13 +119,13 @@ describe('agent-host hook', () => {
   it.each([
     ['no endpoint in the environment', () => ({}), preToolUse, 'FLIGHTDECK_AGENT_SOCKET is not set'],
     ['no token in the environment', () => ({ [AGENT_ENV.socket]: '/nonexistent.sock' }), preToolUse, 'FLIGHTDECK_AGENT_TOKEN is not set'],
-    ['no socket', () => envFor(join(dirs.root, 'absent.sock')), preToolUse, 'ENOENT'],
+    ['no socket', () => envFor(join(dirs.root, 'absent.sock')), preToolUse, /ENOENT|No such file or directory/],
     ['a payload that is not JSON', () => envFor(join(dirs.root, 'absent.sock')), '{"tool_name": ', 'unreadable hook payload'],
     ['a payload that is not an object', () => envFor(join(dirs.root, 'absent.sock')), '[1,2]', 'not a JSON object'],
   ])('blocks (exit 2) with %s', async (_, env, stdin, reason) => {
     const outcome = await runHook(['claude-code', 'PreToolUse'], stdin, env());
     expect(outcome.code).toBe(2);
-    expect(outcome.stderr).toContain(reason);
+    expect(outcome.stderr).toMatch(reason);
   });
 
   it('blocks (exit 2) when the token is refused', async () => {
@@ -132,7 +152,7 @@ describe('agent-host hook', () => {
     }
   });
 
-  it(`blocks (exit 2) when the host does not answer within ${HOOK_DEADLINE_MS} ms, before the CLI's own timeout`, async () => {
+  it(`blocks (exit 2) when the host does not answer within its deadline, before the CLI's own timeout`, async () => {
     // Every event gives up before the CLI would kill the hook (a killed hook lets the tool run); PreToolUse waits as
     // long as an approval may take, the others HOOK_DEADLINE_MS.
     for (const event of ['PreToolUse', 'UserPromptSubmit', 'Stop']) expect(hookDeadlineMs(event)).toBeLessThan(hookTimeoutSeconds(event) * 1000);
@@ -141,8 +161,8 @@ describe('agent-host hook', () => {
     try {
       const outcome = await runHook(['claude-code', 'UserPromptSubmit'], '{"prompt": "hello"}', envFor(socketPath));
       expect(outcome.code).toBe(2);
-      expect(outcome.stderr).toContain(`no answer from the host within ${HOOK_DEADLINE_MS} ms`);
-      expect(outcome.ms).toBeLessThan(HOOK_DEADLINE_MS + 5000);
+      expect(outcome.stderr).toContain(`no answer from the host within ${client.deadlineMs} ms`);
+      expect(outcome.ms).toBeLessThan(client.deadlineMs + 5000);
     } finally {
       server.close();
     }

@@ -10,6 +10,11 @@ export interface BenchSizes {
   scaleHosts: number;
   scaleSessionsPerHost: number;
   scaleWindowMs: number;
+  /** Scale curve: sessions on one daemon at each point (idle, then printing), hosts at each point and sessions per host. */
+  scaleCurveSessions: number[];
+  scaleCurveHosts: number[];
+  scaleCurveSessionsPerHost: number;
+  scaleCurveWindowMs: number;
   auditAppends: number;
   auditVerifyRecords: number;
   /** Bytes each way per egress run (after a warm-up transfer of up to 16 MiB). */
@@ -42,6 +47,10 @@ export const FULL_SIZES: BenchSizes = {
   scaleHosts: 10,
   scaleSessionsPerHost: 50,
   scaleWindowMs: 15_000,
+  scaleCurveSessions: [10, 100, 500],
+  scaleCurveHosts: [1, 10, 50],
+  scaleCurveSessionsPerHost: 10,
+  scaleCurveWindowMs: 5_000,
   auditAppends: 20_000,
   auditVerifyRecords: 1_000_000,
   egressBytes: 512 * 1024 * 1024,
@@ -68,6 +77,10 @@ export const QUICK_SIZES: BenchSizes = {
   scaleHosts: 2,
   scaleSessionsPerHost: 5,
   scaleWindowMs: 3_000,
+  scaleCurveSessions: [2, 5, 10],
+  scaleCurveHosts: [1, 2, 3],
+  scaleCurveSessionsPerHost: 2,
+  scaleCurveWindowMs: 1_500,
   auditAppends: 2_000,
   auditVerifyRecords: 20_000,
   egressBytes: 16 * 1024 * 1024,

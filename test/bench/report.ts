@@ -49,6 +49,9 @@ export function formatTable(results: GroupResult[]): string {
   const line = (cells: string[]): string => cells.map((cell, index) => cell.slice(0, 70).padEnd(widths[index]!)).join('  ');
   const out = [line(COLUMNS.map(([, title]) => title)), line(widths.map((width) => '-'.repeat(width)))];
   for (const row of rows) out.push(line(COLUMNS.map(([key]) => row[key])));
+  for (const result of results) {
+    if (result.findings.length > 0) out.push('', `${result.group.title}:`, ...result.findings.map((line) => `  ${line}`));
+  }
   out.push('', 'targets:');
   for (const result of results) {
     for (const target of result.targets) out.push(`  [${verdict(target.pass)}] ${target.text}: ${target.measured}`);
@@ -98,13 +101,14 @@ export function formatMarkdown(machine: Machine, results: GroupResult[], options
     '',
   ];
   for (const result of results) {
-    out.push(`### ${result.group.title}`, '');
+    out.push(`### ${result.group.title}`, '', `Group \`${result.group.id}\` ran in ${result.elapsedS.toFixed(0)} s.`, '');
     if (result.group.peer) out.push(`Peer for ratios: **${result.group.peer}**.`, '');
     out.push('| metric | contender | median | min – max | vs peer |', '|---|---|---|---|---|');
     for (const row of rowsOf(result)) {
       out.push(`| ${escape(row.metric)} | ${escape(row.contender)} | ${row.median} | ${escape(row.range)} | ${row.ratio} |`);
     }
     out.push('');
+    if (result.findings.length > 0) out.push(...result.findings, '');
     for (const note of result.group.notes ?? []) out.push(`- ${note}`);
     out.push('');
   }

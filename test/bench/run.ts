@@ -10,6 +10,7 @@ import { auditGroup } from './groups/audit';
 import { echoGroup } from './groups/echo';
 import { governanceGroups } from './groups/governance';
 import { scaleGroup } from './groups/scale';
+import { scaleCurveGroup } from './groups/scaleCurve';
 import { throughputGroup } from './groups/throughput';
 import { uiGroup } from './groups/ui';
 import { buildBenchBundle } from './flightdeck/host';
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
       echoGroup(context),
       attachGroup(context),
       scaleGroup(context),
+      scaleCurveGroup(context),
       auditGroup(context),
       ...governanceGroups(context),
       uiGroup(context),

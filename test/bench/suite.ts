@@ -33,6 +33,8 @@ export interface Group {
   budgetMs?: number;
   targets?: Target[];
   notes?: string[];
+  /** Text computed from the run (e.g. slopes and extrapolations), printed after the group's table. */
+  findings?(result: GroupResult): string[];
   setup?(): Promise<void>;
   teardown?(): Promise<void>;
 }
@@ -49,6 +51,9 @@ export interface GroupResult {
   summaries: Map<string, Map<string, Summary>>;
   errors: Map<string, string>;
   targets: TargetResult[];
+  findings: string[];
+  /** Wall time of the group, setup and teardown included. */
+  elapsedS: number;
 }
 
 function describeError(error: unknown): string {
@@ -62,6 +67,7 @@ function describeError(error: unknown): string {
 export async function runGroup(group: Group, log: (line: string) => void): Promise<GroupResult> {
   const samples = new Map<string, Map<string, number[]>>();
   const errors = new Map<string, string>();
+  const begun = Date.now();
   try {
     await group.setup?.();
     const started = Date.now();
@@ -105,7 +111,15 @@ export async function runGroup(group: Group, log: (line: string) => void): Promi
     const result = target.check((contender) => summaries.get(contender)?.get(target.metric)?.median);
     return result ? { text: target.text, ...result } : { text: target.text, measured: 'not measured', pass: undefined };
   });
-  return { group, summaries, errors, targets };
+  const result: GroupResult = { group, summaries, errors, targets, findings: [], elapsedS: 0 };
+  try {
+    result.findings = group.findings?.(result) ?? [];
+  } catch (error) {
+    result.findings = [`findings could not be computed: ${describeError(error)}`];
+  }
+  result.elapsedS = (Date.now() - begun) / 1000;
+  log(`  ${group.id}: ${result.elapsedS.toFixed(0)} s`);
+  return result;
 }
 
 export function formatNumber(value: number, digits = 2): string {

@@ -4,10 +4,9 @@
 import { join } from 'node:path';
 import { historyBytes, historyCommand } from '../fixtures';
 import { cpuSecondsOf, rssOf } from '../proc';
-import { SCREEN } from '../screen';
 import type { SshTarget } from '../ssh';
-import { CoreBench, CoreFollower, stopDaemonPid, stopRespawned, type CoreTarget } from './core';
-import { BenchHost } from './host';
+import { CoreBench, type CoreFollower, type CoreTarget } from './core';
+import { addHosts, allPrinted, closeHosts, MiB, phase, PRINTER, produced, receivedBy, sleep, startSessions, type Host } from './scaleFleet';
 
 export interface ScaleJob {
   target: SshTarget;
@@ -25,69 +24,13 @@ export interface ScaleResult {
   /** What the sessions journaled in the window; received above it means viewers were catching up. */
   producedKiBps: number;
   daemonCpuShare: number;
+  /** The busiest daemon's share: each daemon stands for one VM. */
+  daemonCpuMaxShare: number;
   daemonRssPerActiveSessionMiB: number;
   daemonRssPerIdleSessionMiB: number;
 }
 
-// About 1 KB per second per session, each line different.
-const PRINTER = `$| = 1; my $n = 0; while (1) { printf "%06d %s\\n", $n++, "x" x 1016; select(undef, undef, undef, 1) }`;
 const IDLE_HISTORY_LINES = 2000;
-const MiB = 1024 * 1024;
-
-const begun = Date.now();
-const phase = (what: string): void => {
-  process.stderr.write(`scale-client ${((Date.now() - begun) / 1000).toFixed(1)} s: ${what}\n`);
-};
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Host {
-  name: string;
-  stateDir: string;
-  pid: number;
-  inspector: BenchHost;
-}
-
-async function startSessions(bench: CoreBench, host: Host, count: number, spec: { command: string; args: string[] }, followers?: CoreFollower[]): Promise<void> {
-  const startOne = async (index: number): Promise<void> => {
-    const { session } = await bench.client.request('sessions.start', { host: host.name, spec: { ...spec, ...SCREEN, name: `scale-${index}` } });
-    if (!followers) return;
-    followers.push(new CoreFollower(bench, host.name, session.id, () => undefined));
-    await bench.client.request('terminal.attach', { host: host.name, sessionId: session.id, fromOffset: 0 });
-  };
-  // The first attach opens the host's terminal lane; the rest can go at once.
-  await startOne(0);
-  await Promise.all(Array.from({ length: count - 1 }, (_, index) => startOne(index + 1)));
-}
-
-const receivedBy = (followers: CoreFollower[]): number => followers.reduce((sum, follower) => sum + follower.received, 0);
-
-async function produced(hosts: Host[]): Promise<number> {
-  const lists = await Promise.all(hosts.map((host) => host.inspector.peer.request('session.list', {})));
-  return lists.reduce((sum, list) => sum + list.sessions.reduce((total, session) => total + session.endOffset, 0), 0);
-}
-
-/** Polls (no event says "done printing") until every session of the host journaled `bytes`. */
-async function allPrinted(host: Host, bytes: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const { sessions } = await host.inspector.peer.request('session.list', {});
-    if (sessions.every((session) => session.endOffset >= bytes)) return;
-    if (Date.now() > deadline) throw new Error('idle sessions did not finish printing their history');
-    await sleep(200);
-  }
-}
-
-/** Hosts are added one after another (each sets the bridge command the core reads when it connects); inspectors in parallel. */
-async function addHosts(bench: CoreBench, job: ScaleJob, names: string[]): Promise<Host[]> {
-  for (const name of names) await bench.addHost(name, join(job.dir, name));
-  return Promise.all(
-    names.map(async (name) => {
-      const stateDir = join(job.dir, name);
-      const inspector = await BenchHost.open(job.target, { stateDir });
-      return { name, stateDir, pid: inspector.daemonPid, inspector };
-    }),
-  );
-}
 
 async function main(): Promise<ScaleResult> {
   const job = JSON.parse(process.env.BENCH_SCALE ?? '') as ScaleJob;
@@ -95,7 +38,7 @@ async function main(): Promise<ScaleResult> {
   const hosts: Host[] = [];
   let idle: Host | undefined;
   try {
-    hosts.push(...(await addHosts(bench, job, [...Array.from({ length: job.hosts }, (_, index) => `vm${index}`), 'idle'])));
+    hosts.push(...(await addHosts(bench, job.target, job.dir, [...Array.from({ length: job.hosts }, (_, index) => `vm${index}`), 'idle'])));
     const idleHost = hosts.pop()!;
     idle = idleHost;
     phase('hosts connected');
@@ -117,7 +60,7 @@ async function main(): Promise<ScaleResult> {
     phase('sessions started and attached');
     await sleep(2000);
 
-    const daemonCpuBefore = printing.reduce((sum, host) => sum + cpuSecondsOf(host.pid), 0);
+    const daemonCpuBefore = printing.map((host) => cpuSecondsOf(host.pid));
     const receivedBefore = receivedBy(followers);
     const producedBefore = await produced(printing);
     const cpuBefore = process.cpuUsage();
@@ -125,7 +68,7 @@ async function main(): Promise<ScaleResult> {
     await sleep(job.windowMs);
     const cpu = process.cpuUsage(cpuBefore);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const daemonCpu = printing.reduce((sum, host) => sum + cpuSecondsOf(host.pid), 0) - daemonCpuBefore;
+    const daemonCpu = printing.map((host, index) => cpuSecondsOf(host.pid) - daemonCpuBefore[index]!);
     const receivedBytes = receivedBy(followers) - receivedBefore;
     const clientRss = process.memoryUsage().rss;
     const producedBytes = (await produced(printing)) - producedBefore;
@@ -139,18 +82,13 @@ async function main(): Promise<ScaleResult> {
       clientRssMiB: clientRss / MiB,
       receivedKiBps: receivedBytes / 1024 / seconds,
       producedKiBps: producedBytes / 1024 / seconds,
-      daemonCpuShare: daemonCpu / seconds,
+      daemonCpuShare: daemonCpu.reduce((sum, value) => sum + value, 0) / seconds,
+      daemonCpuMaxShare: Math.max(...daemonCpu) / seconds,
       daemonRssPerActiveSessionMiB: activeGrowth / (job.hosts * job.sessionsPerHost) / MiB,
       daemonRssPerIdleSessionMiB: idleGrowth / job.sessionsPerHost / MiB,
     };
   } finally {
-    const all = idle ? [...hosts, idle] : hosts;
-    for (const host of all) host.inspector.close();
-    bench.close();
-    await Promise.all(all.map((host) => stopDaemonPid(host.pid)));
-    // A terminal lane retrying at close time can start a fresh daemon through a new bridge: stop that one too.
-    await Promise.all(all.map((host) => stopRespawned(host.stateDir, host.pid)));
-    phase('daemons stopped');
+    await closeHosts(bench, idle ? [...hosts, idle] : hosts);
   }
 }
 

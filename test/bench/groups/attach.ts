@@ -48,7 +48,7 @@ export function attachGroup(context: BenchContext): Group {
       },
       {
         metric: 'ms',
-        text: 'Flightdeck attach no slower than tmux',
+        text: 'Flightdeck attach <= 1.0x tmux',
         check: (median) => {
           const ours = median(FLIGHTDECK_ATTACH);
           const peer = median(TMUX);

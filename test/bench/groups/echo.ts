@@ -40,7 +40,7 @@ export function echoGroup(context: BenchContext): Group {
     targets: [
       {
         metric: 'p50',
-        text: 'Flightdeck echo p50 within 1.3x of ssh -tt',
+        text: 'Flightdeck echo p50 <= 1.3x ssh -tt',
         check: (median) => {
           const ours = median(FLIGHTDECK_ECHO);
           const peer = median(SSH_TT);
@@ -50,10 +50,10 @@ export function echoGroup(context: BenchContext): Group {
       },
       {
         metric: 'p99',
-        text: 'Flightdeck echo p99 < 5 ms on loopback',
+        text: 'Flightdeck echo p99 <= 2 ms on loopback',
         check: (median) => {
           const ours = median(FLIGHTDECK_ECHO);
-          return ours === undefined ? undefined : { measured: `${ours.toFixed(3)} ms (median of the runs' p99)`, pass: ours < 5 };
+          return ours === undefined ? undefined : { measured: `${ours.toFixed(3)} ms (median of the runs' p99)`, pass: ours <= 2 };
         },
       },
     ],

@@ -1,28 +1,12 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import type { BenchContext } from '../context';
 import type { ScaleJob, ScaleResult } from '../flightdeck/scale-client';
 import type { Group } from '../suite';
+import { runBenchChild } from './scaleCurve';
 
 const FLIGHTDECK = 'Flightdeck client core + agent-host';
 
-async function runScaleClient(job: ScaleJob): Promise<ScaleResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'flightdeck', 'scale-client.ts')], {
-    env: { ...process.env, BENCH_SCALE: JSON.stringify(job) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const [code] = (await once(child, 'close')) as [number | null];
-  if (code !== 0) {
-    const why = stderr.trim().split('\n').filter((line) => !line.startsWith('scale-client '));
-    throw new Error(`scale client failed (${code}): ${why.slice(0, 3).join(' | ')}`);
-  }
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as ScaleResult;
-}
+const runScaleClient = (job: ScaleJob): Promise<ScaleResult> => runBenchChild<ScaleResult>('scale-client.ts', 'BENCH_SCALE', job);
 
 export function scaleGroup(context: BenchContext): Group {
   const { scaleHosts, scaleSessionsPerHost, scaleWindowMs } = context.sizes;
@@ -36,6 +20,7 @@ export function scaleGroup(context: BenchContext): Group {
       { key: 'produced', label: 'output produced (journaled)', unit: 'KiB/s', better: 'higher', digits: 0 },
       { key: 'received', label: 'output received', unit: 'KiB/s', better: 'higher', digits: 0 },
       { key: 'daemonCpu', label: 'daemons CPU (all hosts)', unit: '% of a core', better: 'lower', digits: 1 },
+      { key: 'daemonCpuMax', label: 'busiest daemon CPU', unit: '% of a core', better: 'lower', digits: 1 },
       { key: 'activeRss', label: 'daemon RSS per printing session', unit: 'MiB', better: 'lower', digits: 2 },
       { key: 'idleRss', label: 'daemon RSS per idle session', unit: 'MiB', better: 'lower', digits: 2 },
     ],
@@ -65,6 +50,7 @@ export function scaleGroup(context: BenchContext): Group {
             produced: result.producedKiBps,
             received: result.receivedKiBps,
             daemonCpu: result.daemonCpuShare * 100,
+            daemonCpuMax: result.daemonCpuMaxShare * 100,
             activeRss: result.daemonRssPerActiveSessionMiB,
             idleRss: result.daemonRssPerIdleSessionMiB,
           };
@@ -74,18 +60,27 @@ export function scaleGroup(context: BenchContext): Group {
     targets: [
       {
         metric: 'clientCpu',
-        text: 'client core < 10% of a core at 10 x 50 sessions',
+        text: `client core <= 5% of a core at ${scaleHosts} x ${scaleSessionsPerHost} sessions`,
         check: (median) => {
           const value = median(FLIGHTDECK);
-          return value === undefined ? undefined : { measured: `${value.toFixed(1)}% of a core`, pass: value < 10 };
+          return value === undefined ? undefined : { measured: `${value.toFixed(1)}% of a core`, pass: value <= 5 };
+        },
+      },
+      {
+        // The issue's bound is for all the daemons together (the busiest one alone is a column above).
+        metric: 'daemonCpu',
+        text: `daemons together <= 15% of a core at ${scaleHosts} x ${scaleSessionsPerHost} sessions`,
+        check: (median) => {
+          const value = median(FLIGHTDECK);
+          return value === undefined ? undefined : { measured: `${value.toFixed(1)}% of a core`, pass: value <= 15 };
         },
       },
       {
         metric: 'idleRss',
-        text: 'daemon < 4 MB per idle session',
+        text: 'daemon memory <= 2 MiB per idle session',
         check: (median) => {
           const value = median(FLIGHTDECK);
-          return value === undefined ? undefined : { measured: `${value.toFixed(2)} MiB per idle session`, pass: value * 1.048576 < 4 };
+          return value === undefined ? undefined : { measured: `${value.toFixed(2)} MiB per idle session`, pass: value <= 2 };
         },
       },
     ],

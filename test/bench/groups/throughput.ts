@@ -41,12 +41,12 @@ export function throughputGroup(context: BenchContext): Group {
     targets: [
       {
         metric: 'mbps',
-        text: 'Flightdeck throughput >= 0.9x ssh -tt',
+        text: 'Flightdeck throughput >= 1.0x ssh -tt',
         check: (median) => {
           const ours = median(FLIGHTDECK_THROUGHPUT);
           const peer = median(SSH_TT);
           if (ours === undefined || peer === undefined) return undefined;
-          return { measured: `${ours.toFixed(1)} vs ${peer.toFixed(1)} MB/s = ${(ours / peer).toFixed(2)}x`, pass: ours >= 0.9 * peer };
+          return { measured: `${ours.toFixed(1)} vs ${peer.toFixed(1)} MB/s = ${(ours / peer).toFixed(2)}x`, pass: ours >= peer };
         },
       },
     ],

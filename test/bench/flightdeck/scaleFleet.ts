@@ -1,0 +1,113 @@
+// What the scale benchmarks' child processes share: hosts added to one client core (each its own daemon), sessions
+// started (and attached) through the core, and readings of the daemons from /proc.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SCREEN } from '../screen';
+import type { SshTarget } from '../ssh';
+import { CoreFollower, stopDaemonPid, stopRespawned, type CoreBench } from './core';
+import { BenchHost } from './host';
+
+// About 1 KB per second per session, each line different.
+export const PRINTER = `$| = 1; my $n = 0; while (1) { printf "%06d %s\\n", $n++, "x" x 1016; select(undef, undef, undef, 1) }`;
+export const MiB = 1024 * 1024;
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const begun = Date.now();
+/** Progress on stderr (the parent shows it only when the child fails). */
+export function phase(what: string): void {
+  process.stderr.write(`scale-client ${((Date.now() - begun) / 1000).toFixed(1)} s: ${what}\n`);
+}
+
+export interface Host {
+  name: string;
+  stateDir: string;
+  pid: number;
+  inspector: BenchHost;
+  sessions: number;
+}
+
+export interface SessionSpec {
+  command: string;
+  args: string[];
+}
+
+/** Starts `count` more sessions on the host through the core; with `followers`, attaches each from offset 0 and follows it. */
+export async function startSessions(bench: CoreBench, host: Host, count: number, spec: SessionSpec, followers?: CoreFollower[]): Promise<void> {
+  const startOne = async (index: number): Promise<void> => {
+    const { session } = await bench.client.request('sessions.start', { host: host.name, spec: { ...spec, ...SCREEN, name: `scale-${index}` } });
+    if (!followers) return;
+    followers.push(new CoreFollower(bench, host.name, session.id, () => undefined));
+    await bench.client.request('terminal.attach', { host: host.name, sessionId: session.id, fromOffset: 0 });
+  };
+  const first = host.sessions;
+  host.sessions += count;
+  if (count <= 0) return;
+  // The first attach opens the host's terminal lane; the rest can go at once (in slices, so 500 starts do not all
+  // wait on one another past the request deadline on a busy machine).
+  await startOne(first);
+  for (let from = 1; from < count; from += 100) {
+    await Promise.all(Array.from({ length: Math.min(100, count - from) }, (_, index) => startOne(first + from + index)));
+  }
+}
+
+export const receivedBy = (followers: CoreFollower[]): number => followers.reduce((sum, follower) => sum + follower.received, 0);
+
+/** Bytes the hosts' sessions journaled so far. */
+export async function produced(hosts: Host[]): Promise<number> {
+  const lists = await Promise.all(hosts.map((host) => host.inspector.peer.request('session.list', {})));
+  return lists.reduce((sum, list) => sum + list.sessions.reduce((total, session) => total + session.endOffset, 0), 0);
+}
+
+/** Polls (no event says "done printing") until every session of the host journaled `bytes`. */
+export async function allPrinted(host: Host, bytes: number): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const { sessions } = await host.inspector.peer.request('session.list', {});
+    if (sessions.every((session) => session.endOffset >= bytes)) return;
+    if (Date.now() > deadline) throw new Error('idle sessions did not finish printing their history');
+    await sleep(200);
+  }
+}
+
+/** Hosts are added one after another (each sets the bridge command the core reads when it connects); inspectors in parallel. */
+export async function addHosts(bench: CoreBench, target: SshTarget, dir: string, names: string[]): Promise<Host[]> {
+  for (const name of names) await bench.addHost(name, join(dir, name));
+  return Promise.all(
+    names.map(async (name) => {
+      const stateDir = join(dir, name);
+      const inspector = await BenchHost.open(target, { stateDir });
+      return { name, stateDir, pid: inspector.daemonPid, inspector, sessions: 0 };
+    }),
+  );
+}
+
+export async function closeHosts(bench: CoreBench, hosts: Host[]): Promise<void> {
+  for (const host of hosts) host.inspector.close();
+  bench.close();
+  await Promise.all(hosts.map((host) => stopDaemonPid(host.pid)));
+  // A terminal lane retrying at close time can start a fresh daemon through a new bridge: stop that one too.
+  await Promise.all(hosts.map((host) => stopRespawned(host.stateDir, host.pid)));
+  phase('daemons stopped');
+}
+
+/** Open file descriptors of a process (PTY masters, sockets, SQLite files, pipes). */
+export function fdsOf(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+/** The soft limit on open files the process runs under; undefined: unlimited. */
+export function fdLimitOf(pid: number): number | undefined {
+  const limits = readFileSync(`/proc/${pid}/limits`, 'utf8');
+  const soft = /Max open files\s+(\S+)/.exec(limits)?.[1];
+  return soft === undefined || soft === 'unlimited' ? undefined : Number(soft);
+}
+
+/** A kernel setting from /proc/sys, or undefined where it cannot be read. */
+export function sysctl(path: string): number | undefined {
+  try {
+    return Number(readFileSync(join('/proc/sys', path), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}

@@ -6,7 +6,7 @@ import { historyBytes, historyCommand } from '../fixtures';
 import { cpuSecondsOf, rssOf } from '../proc';
 import type { SshTarget } from '../ssh';
 import { CoreBench, type CoreFollower, type CoreTarget } from './core';
-import { addHosts, allPrinted, closeHosts, MiB, phase, PRINTER, produced, receivedBy, sleep, startSessions, type Host } from './scaleFleet';
+import { addHosts, benchChildMain, allPrinted, closeHosts, MiB, phase, PRINTER, produced, receivedBy, sleep, startSessions, type Host } from './scaleFleet';
 
 export interface ScaleJob {
   target: SshTarget;
@@ -92,13 +92,4 @@ async function main(): Promise<ScaleResult> {
   }
 }
 
-main().then(
-  (result) => {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    process.exit(0);
-  },
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+benchChildMain(main);

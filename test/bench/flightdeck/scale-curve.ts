@@ -10,7 +10,7 @@ import { historyBytes, historyCommand } from '../fixtures';
 import { cpuSecondsOf, rssOf } from '../proc';
 import type { SshTarget } from '../ssh';
 import { CoreBench, type CoreFollower, type CoreTarget } from './core';
-import { addHosts, allPrinted, closeHosts, fdLimitOf, fdsOf, MiB, phase, PRINTER, produced, receivedBy, sleep, startSessions, sysctl, type Host } from './scaleFleet';
+import { addHosts, benchChildMain, allPrinted, closeHosts, fdLimitOf, fdsOf, MiB, phase, PRINTER, produced, receivedBy, sleep, startSessions, sysctl, type Host } from './scaleFleet';
 
 export type CurveMode = 'idle' | 'printing' | 'hosts';
 
@@ -69,6 +69,7 @@ async function measure(hosts: Host[], followers: CoreFollower[], count: number, 
   const producedBefore = await produced(hosts);
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
+  // The measurement window itself: CPU and bytes are read at both ends of a fixed time.
   await sleep(windowMs);
   const cpu = process.cpuUsage(cpuBefore);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -151,13 +152,4 @@ async function main(): Promise<CurveResult> {
   }
 }
 
-main().then(
-  (result) => {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    process.exit(0);
-  },
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+benchChildMain(main);

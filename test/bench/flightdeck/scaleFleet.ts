@@ -111,3 +111,17 @@ export function sysctl(path: string): number | undefined {
     return undefined;
   }
 }
+
+/** A bench child's entry: its answer as the last stdout line (JSON), or its error on stderr and exit 1. */
+export function benchChildMain<Result>(main: () => Promise<Result>): void {
+  main().then(
+    (result) => {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

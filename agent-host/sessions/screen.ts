@@ -14,6 +14,7 @@ export class Screen {
   private readonly serializer = new SerializeAddon();
   private fedOffset: number;
   private parsed: number;
+  private pendingWrites = 0;
   private disposed = false;
 
   constructor(cols: number, rows: number, startOffset = 0) {
@@ -25,6 +26,11 @@ export class Screen {
 
   get parsedOffset(): number {
     return this.parsed;
+  }
+
+  /** Everything fed is parsed: the screen stands for all of it. */
+  get idle(): boolean {
+    return this.pendingWrites === 0;
   }
 
   get cols(): number {
@@ -39,7 +45,9 @@ export class Screen {
   feed(data: Uint8Array | string, onParsed?: (offset: number) => void): void {
     const end = this.fedOffset + (typeof data === 'string' ? 0 : data.length);
     this.fedOffset = end;
+    this.pendingWrites++;
     this.terminal.write(data, () => {
+      this.pendingWrites--;
       this.parsed = end;
       if (!this.disposed) onParsed?.(end);
     });

@@ -18,6 +18,11 @@ export interface SessionLimits {
 }
 
 const STATUS_TICK_MS = 200;
+/** Quiet longer than this slows the ticks (up to MAX_TICK_MS): 500 idle sessions must not poll /proc 2,500 times a second. */
+const ACTIVE_TICK_WINDOW_MS = 2000;
+const MAX_TICK_MS = 2000;
+/** A tty-read reading stays good this long while no output came (the state can change silently, rarely). */
+const TTY_READ_RECHECK_MS = 1000;
 const RECENT_OUTPUT_BYTES = 1024 * 1024;
 /** After this long without output the in-memory tail is dropped; a late reader gets it from the journal. */
 const RECENT_OUTPUT_KEEP_MS = 2000;
@@ -40,8 +45,9 @@ export class Session implements ViewerSource {
   private disposed = false;
   private batcher: OutputBatcher | undefined;
   private lastOutputAt: number | null = null;
-  private statusTimer: ReturnType<typeof setInterval> | undefined;
+  private statusTimer: ReturnType<typeof setTimeout> | undefined;
   private statusReported = false;
+  private ttyRead: { outputAt: number | null; at: number; blocked: boolean } | undefined;
 
   private constructor(
     private info: SessionInfo,
@@ -71,7 +77,7 @@ export class Session implements ViewerSource {
     session.batcher = new OutputBatcher((batch) => session.append(batch));
     process.onData((bytes) => session.batcher?.push(bytes));
     process.onExit((exitCode, signal) => session.exited(exitCode, signal));
-    session.statusTimer = setInterval(() => session.tick(), STATUS_TICK_MS);
+    session.scheduleTick(STATUS_TICK_MS);
     return session;
   }
 
@@ -177,7 +183,7 @@ export class Session implements ViewerSource {
     this.batcher?.flush();
     this.batcher = undefined;
     this.disposed = true;
-    clearInterval(this.statusTimer);
+    clearTimeout(this.statusTimer);
     this.process?.dispose();
     for (const viewer of this.viewers) viewer.close();
     this.viewers.clear();
@@ -213,7 +219,6 @@ export class Session implements ViewerSource {
 
   private tick(): void {
     if (!this.detector || this.ended || this.disposed) return;
-    const pid = this.process?.pid;
     const now = Date.now();
     if (!this.statusReported) {
       this.setStatus(
@@ -222,12 +227,30 @@ export class Session implements ViewerSource {
           startedAt: this.info.createdAt,
           lastOutputAt: this.lastOutputAt,
           cursorLine: () => this.screen.cursorLineText(),
-          blockedOnTtyRead: () => (pid ? foregroundBlockedOnTtyRead(pid) : false),
+          blockedOnTtyRead: () => this.blockedOnTtyRead(now),
         }),
       );
     }
     if (this.lastOutputAt !== null && now - this.lastOutputAt > RECENT_OUTPUT_KEEP_MS) this.recent.clear();
-    this.screen.saveIfDue(now);
+    this.screen.sleepIfQuiet(now, this.lastOutputAt);
+    const quietFor = now - (this.lastOutputAt ?? this.info.createdAt);
+    this.scheduleTick(quietFor < ACTIVE_TICK_WINDOW_MS ? STATUS_TICK_MS : Math.min(MAX_TICK_MS, quietFor / 5));
+  }
+
+  private scheduleTick(delayMs: number): void {
+    clearTimeout(this.statusTimer);
+    this.statusTimer = setTimeout(() => this.tick(), delayMs);
+  }
+
+  /** Read from /proc again only after new output or a while: a steady printer is quiet most ticks between its lines. */
+  private blockedOnTtyRead(now: number): boolean {
+    const pid = this.process?.pid;
+    if (!pid) return false;
+    const last = this.ttyRead;
+    if (last && last.outputAt === this.lastOutputAt && now - last.at < TTY_READ_RECHECK_MS) return last.blocked;
+    const blocked = foregroundBlockedOnTtyRead(pid);
+    this.ttyRead = { outputAt: this.lastOutputAt, at: now, blocked };
+    return blocked;
   }
 
   private setStatus(status: SessionStatus): void {
@@ -241,7 +264,7 @@ export class Session implements ViewerSource {
     setTimeout(() => {
       if (this.disposed) return;
       this.batcher?.flush();
-      clearInterval(this.statusTimer);
+      clearTimeout(this.statusTimer);
       this.info = {
         ...this.info,
         status: 'exited',

@@ -2,19 +2,31 @@ import type { ScreenSnapshot, SessionInfo } from '../../common/protocol/session'
 import type { Journal } from '../journal/journal';
 import { Screen } from './screen';
 
-const LAST_SCREEN_EVERY_MS = 5000;
+/**
+ * Output quiet this long puts the screen to sleep: serialized once, stored as the last screen, its terminal let go.
+ * A headless terminal with a full scrollback holds about 2 MB; the serialized screen about a tenth of it, and a steady
+ * printer never sleeps, so never pays a serialize.
+ */
+export const SLEEP_AFTER_QUIET_MS = 5000;
+
+/** A screen put to sleep: what the session still asks of it without waking it. */
+interface SleepingScreen {
+  snapshot: ScreenSnapshot;
+  cursorLine: string;
+  bracketedPaste: boolean;
+}
 
 /**
- * A session's screen and its copies in the journal: the live headless terminal while the program runs,
+ * A session's screen and its copies in the journal: the live headless terminal while the program prints,
  * a checkpoint every retention/4 bytes (where the retention cut may fall), and the `last` screen, saved
- * every few seconds when it changed, at exit and at daemon stop, so a session outliving its process still
- * shows what it showed.
+ * when output pauses (the terminal then sleeps until the next output), at exit and at daemon stop, so a
+ * session outliving its process still shows what it showed. After a crash mid-output the screen is rebuilt
+ * from the latest checkpoint (at most retention/4 bytes).
  */
 export class SessionScreen {
   private live: Screen | undefined;
+  private sleeping: SleepingScreen | undefined;
   private lastCheckpoint: number;
-  private lastSaved = -1;
-  private lastSavedAt = 0;
   private closed = false;
 
   constructor(
@@ -30,37 +42,42 @@ export class SessionScreen {
 
   /** Text of the cursor's line up to the cursor (for prompt detection); empty without a live screen. */
   cursorLineText(): string {
-    return this.live?.cursorLineText() ?? '';
+    return this.sleeping?.cursorLine ?? this.live?.cursorLineText() ?? '';
   }
 
   bracketedPasteMode(): boolean {
-    return this.live?.bracketedPasteMode() ?? false;
+    return this.sleeping?.bracketedPaste ?? this.live?.bracketedPasteMode() ?? false;
   }
 
   /** Follows the journal: `batch` was just committed at the session's previous end. */
   feed(batch: Uint8Array): void {
+    this.wake();
     this.live?.feed(batch, (offset) => this.parsed(offset));
   }
 
   resize(cols: number, rows: number): void {
+    this.wake();
     this.live?.resize(cols, rows);
   }
 
-  /** The periodic save of the last screen, when it changed. */
-  saveIfDue(now: number): void {
-    if (!this.live || this.live.parsedOffset === this.lastSaved || now - this.lastSavedAt < LAST_SCREEN_EVERY_MS) return;
-    this.lastSavedAt = now;
-    void this.persist();
+  /** Once output paused (and everything fed is parsed), stores the screen as the last screen and lets the terminal go. */
+  sleepIfQuiet(now: number, lastOutputAt: number | null): void {
+    const live = this.live;
+    if (!live || this.closed || lastOutputAt === null || now - lastOutputAt < SLEEP_AFTER_QUIET_MS || !live.idle) return;
+    const snapshot = live.serializeNow();
+    this.journal.saveScreen(this.info().id, 'last', snapshot);
+    this.sleeping = { snapshot, cursorLine: live.cursorLineText(), bracketedPaste: live.bracketedPasteMode() };
+    live.dispose();
+    this.live = undefined;
   }
 
-  /** Stores the live screen as the last screen. */
+  /** Stores the live screen as the last screen (a sleeping one is stored already). */
   async persist(): Promise<void> {
     if (!this.live) return;
     const snapshot = await this.live.snapshot();
     // Removed or disposed meanwhile: the session's rows are gone and must not come back.
     if (this.closed) return;
     this.journal.saveScreen(this.info().id, 'last', snapshot);
-    this.lastSaved = snapshot.offset;
   }
 
   /** The program ended: the last screen is stored and the live terminal let go. */
@@ -74,6 +91,7 @@ export class SessionScreen {
    * ended session the stored last screen, rebuilt from the journal if the store is behind.
    */
   async snapshot(): Promise<ScreenSnapshot> {
+    if (this.sleeping) return this.sleeping.snapshot;
     if (this.live) return this.live.snapshot();
     const info = this.info();
     const last = this.journal.screen(info.id, 'last');
@@ -91,12 +109,22 @@ export class SessionScreen {
   dispose(): void {
     this.live?.dispose();
     this.live = undefined;
+    this.sleeping = undefined;
   }
 
   /** No more writes to the journal for this session (it is being removed or the daemon stops). */
   close(): void {
     this.closed = true;
     this.dispose();
+  }
+
+  /** A sleeping screen comes back as the terminal its snapshot restores, at the offset it stands for. */
+  private wake(): void {
+    if (!this.sleeping) return;
+    const { snapshot } = this.sleeping;
+    this.sleeping = undefined;
+    this.live = new Screen(snapshot.cols, snapshot.rows, snapshot.offset);
+    this.live.feed(snapshot.data);
   }
 
   /** Called with the headless screen exactly at `offset` (a batch boundary): maybe store a cut candidate. */
@@ -106,13 +134,15 @@ export class SessionScreen {
     this.journal.saveScreen(this.info().id, 'checkpoint', this.live.serializeNow());
   }
 
+  /** The screen at the session's end: the latest checkpoint (or the start of the journal) and the output after it. */
   private async rebuild(): Promise<ScreenSnapshot> {
     const info = this.info();
-    const cut = this.cutSnapshot();
-    const screen = new Screen(cut?.cols ?? info.cols, cut?.rows ?? info.rows, info.retainedFrom);
+    const base = this.journal.screen(info.id, 'checkpoint');
+    const start = base?.offset ?? info.retainedFrom;
+    const screen = new Screen(base?.cols ?? info.cols, base?.rows ?? info.rows, start);
     try {
-      if (cut) screen.feed(cut.data);
-      let from = info.retainedFrom;
+      if (base) screen.feed(base.data);
+      let from = start;
       while (from < info.endOffset) {
         const chunks = this.journal.read(info.id, from, 64);
         if (chunks.length === 0) break;

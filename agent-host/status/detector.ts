@@ -49,7 +49,9 @@ export class ActivityDetector implements StatusDetector {
   private readonly promptPatterns: RegExp[];
 
   constructor(options: ActivityDetectorOptions = {}) {
-    this.workingWindowMs = options.workingWindowMs ?? 500;
+    // Long enough that a program printing every second stays "working": each flip is a journal write and an event
+    // to every client, and a fleet of steady printers flapping twice a second cost more than all their output.
+    this.workingWindowMs = options.workingWindowMs ?? 1500;
     this.startingGraceMs = options.startingGraceMs ?? 1000;
     this.promptQuietMs = options.promptQuietMs ?? 300;
     this.promptPatterns = options.promptPatterns ?? DEFAULT_PROMPT_PATTERNS;

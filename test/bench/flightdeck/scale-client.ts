@@ -2,6 +2,7 @@
 // CoreClient, as a desktop window) so its CPU and RSS are its own. Reads its job from BENCH_SCALE (JSON) and prints
 // one JSON line with the figures.
 import { join } from 'node:path';
+import { SLEEP_AFTER_QUIET_MS } from '../../../agent-host/sessions/sessionScreen';
 import { historyBytes, historyCommand } from '../fixtures';
 import { cpuSecondsOf, rssOf } from '../proc';
 import type { SshTarget } from '../ssh';
@@ -47,7 +48,8 @@ async function main(): Promise<ScaleResult> {
     const idleBaseline = rssOf(idleHost.pid);
     await startSessions(bench, idleHost, job.sessionsPerHost, { command: 'sh', args: ['-c', historyCommand(IDLE_HISTORY_LINES)] });
     await allPrinted(idleHost, historyBytes(IDLE_HISTORY_LINES));
-    await sleep(1000);
+    // Idle means quiet: measured once the screens of sessions that stopped printing went to sleep.
+    await sleep(SLEEP_AFTER_QUIET_MS + 2000);
     const idleGrowth = rssOf(idleHost.pid) - idleBaseline;
     phase('idle sessions measured');
 

@@ -6,6 +6,7 @@
 // Reads its job from BENCH_SCALE_CURVE (JSON) and prints one JSON line with the points.
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { SLEEP_AFTER_QUIET_MS } from '../../../agent-host/sessions/sessionScreen';
 import { historyBytes, historyCommand } from '../fixtures';
 import { cpuSecondsOf, rssOf } from '../proc';
 import type { SshTarget } from '../ssh';
@@ -62,6 +63,8 @@ export interface CurveResult {
 const IDLE_HISTORY_LINES = 2000;
 /** Sessions run for a few seconds before a window opens, so start-up work is not counted. */
 const SETTLE_MS = 2000;
+/** Idle means quiet: the window opens once the screens of sessions that stopped printing went to sleep. */
+const IDLE_SETTLE_MS = SLEEP_AFTER_QUIET_MS + 2000;
 
 async function measure(hosts: Host[], followers: CoreFollower[], count: number, windowMs: number): Promise<CurvePoint> {
   const daemonCpuBefore = hosts.reduce((sum, host) => sum + cpuSecondsOf(host.pid), 0);
@@ -103,10 +106,11 @@ async function oneDaemon(bench: CoreBench, job: CurveJob, hosts: Host[]): Promis
     if (job.mode === 'idle') {
       await startSessions(bench, host!, more, { command: 'sh', args: ['-c', historyCommand(IDLE_HISTORY_LINES)] });
       await allPrinted(host!, historyBytes(IDLE_HISTORY_LINES));
+      await sleep(IDLE_SETTLE_MS);
     } else {
       await startSessions(bench, host!, more, { command: 'perl', args: ['-e', PRINTER] }, followers);
+      await sleep(SETTLE_MS);
     }
-    await sleep(SETTLE_MS);
     points.push(await measure(hosts, followers, count, job.windowMs));
     phase(`${count} ${job.mode} sessions measured`);
   }

@@ -87,7 +87,7 @@ export function scaleGroup(context: BenchContext): Group {
     notes: [
       'The client core (FleetCore + one CoreClient) runs in its own Node process (test/bench/flightdeck/scale-client.ts, under tsx): one SSH connection per host with its control and terminal lanes, every session attached from offset 0 and every chunk acked through the CoreClient. CPU is process.cpuUsage() over the measuring window after a 2 s warm-up; RSS is the whole process (including tsx and one idle inspector connection per host used to read journal offsets).',
       'Each host is its own agent-host daemon (own state dir) on the same sshd. Sessions run a perl loop printing a 1 KB line per second.',
-      'Daemon RSS per session: growth of VmRSS (/proc/<pid>/status) from the daemon with no sessions, divided by the sessions. Idle sessions printed 2,000 lines of history first (so the 1,000-line scrollback of their headless screen is full), then wait.',
+      'Daemon RSS per session: growth of VmRSS (/proc/<pid>/status) from the daemon with no sessions, divided by the sessions. Idle sessions printed 2,000 lines of history first (so the 1,000-line scrollback of their headless screen is full), then wait; they are measured once their screens went to sleep (5 s without output), as a quiet session spends its life.',
     ],
   };
 }

@@ -10,14 +10,28 @@ export type Sha256Hex = (text: string) => string;
 
 /** JSON with object keys sorted at every level, so equal data always hashes equal. */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  let out: string;
+  if (Array.isArray(value)) {
+    // Holes are written as nothing, as Array.prototype.map and join write them (records hashed so must still verify).
+    out = '[';
+    for (let index = 0; index < value.length; index++) {
+      if (index > 0) out += ',';
+      if (index in value) out += canonicalJson(value[index]);
+    }
+    return out + ']';
   }
-  return JSON.stringify(value) ?? 'null';
+  const object = value as Record<string, unknown>;
+  // Own enumerable string keys (what Object.entries gives); the default sort compares UTF-16 code units, as `<` does.
+  const keys = Object.keys(object).sort();
+  out = '{';
+  for (const key of keys) {
+    const item = object[key];
+    if (item === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += `${JSON.stringify(key)}:${canonicalJson(item)}`;
+  }
+  return out + '}';
 }
 
 /** One record with everything its hash covers; `data` as an object (its canonical JSON is what is hashed). */
@@ -36,18 +50,13 @@ export interface ChainRecord {
 
 /** The text a record's hash is taken of: every field but the hash, in a fixed order, data as canonical JSON. */
 export function recordHashInput(record: Omit<ChainRecord, 'hash' | 'data'> & { data: string }): string {
-  return canonicalJson([
-    record.seq,
-    record.time,
-    record.actor,
-    record.action,
-    record.target,
-    record.reason,
-    record.outcome,
-    record.data,
-    record.prevHash,
-  ]);
+  const fields = [record.seq, record.time, record.actor, record.action, record.target, record.reason, record.outcome, record.data, record.prevHash];
+  // For fields that are no objects (all a record written by the host has) JSON.stringify writes exactly what
+  // canonicalJson does, in one native call; anything else (a tampered row read back) goes the canonical way.
+  return fields.every(isPrimitive) ? JSON.stringify(fields) : canonicalJson(fields);
 }
+
+const isPrimitive = (value: unknown): boolean => value === null || typeof value !== 'object';
 
 export function chainRecordHash(record: Omit<ChainRecord, 'hash'>, sha256: Sha256Hex): string {
   return sha256(recordHashInput({ ...record, data: canonicalJson(record.data) }));

@@ -81,7 +81,12 @@ const SHAPES: Shape[] = [
 export function findSecrets(text: string): SecretMatch[] {
   const found: (SecretMatch & { rank: number })[] = [];
   SHAPES.forEach((shape, rank) => {
-    for (const match of text.matchAll(shape.pattern)) {
+    // Not matchAll: it clones the pattern on every call, a third of an audited action's CPU. Synchronous, so the
+    // shared pattern's lastIndex is this loop's alone.
+    const pattern = shape.pattern;
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+      if (match[0].length === 0) pattern.lastIndex++;
       const span = match.indices?.groups?.value ?? match.indices?.[0];
       if (!span) continue;
       const start = span[0];

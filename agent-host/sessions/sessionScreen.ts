@@ -1,13 +1,7 @@
 import type { ScreenSnapshot, SessionInfo } from '../../common/protocol/session';
 import type { Journal } from '../journal/journal';
 import { Screen } from './screen';
-
-/**
- * Output quiet this long puts the screen to sleep: serialized once, stored as the last screen, its terminal let go.
- * A headless terminal with a full scrollback holds about 2 MB; the serialized screen about a tenth of it, and a steady
- * printer never sleeps, so never pays a serialize.
- */
-export const SLEEP_AFTER_QUIET_MS = 5000;
+import { SLEEP_AFTER_QUIET_MS } from './screenSleep';
 
 /** A screen put to sleep: what the session still asks of it without waking it. */
 interface SleepingScreen {

@@ -2,12 +2,12 @@
 // CoreClient, as a desktop window) so its CPU and RSS are its own. Reads its job from BENCH_SCALE (JSON) and prints
 // one JSON line with the figures.
 import { join } from 'node:path';
-import { SLEEP_AFTER_QUIET_MS } from '../../../agent-host/sessions/sessionScreen';
+import { SLEEP_AFTER_QUIET_MS } from '../../../agent-host/sessions/screenSleep';
 import { historyBytes, historyCommand } from '../fixtures';
 import { cpuSecondsOf, rssOf } from '../proc';
 import type { SshTarget } from '../ssh';
 import { CoreBench, type CoreFollower, type CoreTarget } from './core';
-import { addHosts, benchChildMain, allPrinted, closeHosts, MiB, phase, PRINTER, produced, receivedBy, sleep, startSessions, type Host } from './scaleFleet';
+import { addHosts, benchChildMain, allPrinted, caughtUp, closeHosts, MiB, phase, PRINTER, produced, receivedBy, sleep, startSessions, untilSettled, type Host } from './scaleFleet';
 
 export interface ScaleJob {
   target: SshTarget;
@@ -50,6 +50,7 @@ async function main(): Promise<ScaleResult> {
     await allPrinted(idleHost, historyBytes(IDLE_HISTORY_LINES));
     // Idle means quiet: measured once the screens of sessions that stopped printing went to sleep.
     await sleep(SLEEP_AFTER_QUIET_MS + 2000);
+    await untilSettled(idleHost.pid);
     const idleGrowth = rssOf(idleHost.pid) - idleBaseline;
     phase('idle sessions measured');
 
@@ -60,6 +61,7 @@ async function main(): Promise<ScaleResult> {
     // on a loaded 2-core machine can exceed the core's 30 s handshake deadline.
     for (const host of printing) await startSessions(bench, host, job.sessionsPerHost, { command: 'perl', args: ['-e', PRINTER] }, followers);
     phase('sessions started and attached');
+    await caughtUp(printing, followers);
     await sleep(2000);
 
     const daemonCpuBefore = printing.map((host) => cpuSecondsOf(host.pid));

@@ -1,17 +1,17 @@
 // Child process for the scale curve: one client core (FleetCore + one CoreClient) in a fresh Node process, growing
 // the load step by step and measuring at each step. Modes:
-// - idle: N sessions on ONE daemon that printed 2,000 lines of history each (scrollback full), then wait;
+// - idle: N sessions on ONE daemon that printed 300 lines of history each, then wait;
 // - printing: N sessions on ONE daemon printing ~1 KB/s each, every one attached and followed by the client;
 // - hosts: H hosts (each its own daemon and SSH connection) with a fixed number of printing sessions each.
 // Reads its job from BENCH_SCALE_CURVE (JSON) and prints one JSON line with the points.
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { SLEEP_AFTER_QUIET_MS } from '../../../agent-host/sessions/sessionScreen';
+import { SLEEP_AFTER_QUIET_MS } from '../../../agent-host/sessions/screenSleep';
 import { historyBytes, historyCommand } from '../fixtures';
 import { cpuSecondsOf, rssOf } from '../proc';
 import type { SshTarget } from '../ssh';
 import { CoreBench, type CoreFollower, type CoreTarget } from './core';
-import { addHosts, benchChildMain, allPrinted, closeHosts, fdLimitOf, fdsOf, MiB, phase, PRINTER, produced, receivedBy, sleep, startSessions, sysctl, type Host } from './scaleFleet';
+import { addHosts, benchChildMain, allPrinted, caughtUp, closeHosts, fdLimitOf, fdsOf, MiB, phase, PRINTER, produced, receivedBy, sleep, startSessions, sysctl, untilSettled, type Host } from './scaleFleet';
 
 export type CurveMode = 'idle' | 'printing' | 'hosts';
 
@@ -60,7 +60,11 @@ export interface CurveResult {
   limits: CurveLimits;
 }
 
-const IDLE_HISTORY_LINES = 2000;
+/**
+ * A few screens of history: the slope of idle sessions, not the full-scrollback worst case (the 10 x 50 group measures
+ * that at 50 sessions); 500 sessions of 2,000 lines alone took minutes of the bench's 10.
+ */
+const IDLE_HISTORY_LINES = 300;
 /** Sessions run for a few seconds before a window opens, so start-up work is not counted. */
 const SETTLE_MS = 2000;
 /** Idle means quiet: the window opens once the screens of sessions that stopped printing went to sleep. */
@@ -107,8 +111,10 @@ async function oneDaemon(bench: CoreBench, job: CurveJob, hosts: Host[]): Promis
       await startSessions(bench, host!, more, { command: 'sh', args: ['-c', historyCommand(IDLE_HISTORY_LINES)] });
       await allPrinted(host!, historyBytes(IDLE_HISTORY_LINES));
       await sleep(IDLE_SETTLE_MS);
+      await untilSettled(host!.pid);
     } else {
       await startSessions(bench, host!, more, { command: 'perl', args: ['-e', PRINTER] }, followers);
+      await caughtUp(hosts, followers);
       await sleep(SETTLE_MS);
     }
     points.push(await measure(hosts, followers, count, job.windowMs));
@@ -128,6 +134,7 @@ async function manyHosts(bench: CoreBench, job: CurveJob, hosts: Host[]): Promis
     hosts.push(...added);
     // Host after host: each first attach opens the host's terminal lane (an exec channel and a handshake).
     for (const host of added) await startSessions(bench, host, job.sessionsPerHost, { command: 'perl', args: ['-e', PRINTER] }, followers);
+    await caughtUp(hosts, followers);
     await sleep(SETTLE_MS);
     points.push(await measure(hosts, followers, count, job.windowMs));
     phase(`${count} hosts measured`);

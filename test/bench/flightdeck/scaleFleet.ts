@@ -2,6 +2,7 @@
 // started (and attached) through the core, and readings of the daemons from /proc.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpuSecondsOf } from '../proc';
 import { SCREEN } from '../screen';
 import type { SshTarget } from '../ssh';
 import { CoreFollower, stopDaemonPid, stopRespawned, type CoreBench } from './core';
@@ -59,6 +60,16 @@ export async function produced(hosts: Host[]): Promise<number> {
   return lists.reduce((sum, list) => sum + list.sessions.reduce((total, session) => total + session.endOffset, 0), 0);
 }
 
+/** Polls until the followers received every byte the hosts had journaled when it was called (attaches replay from 0). */
+export async function caughtUp(hosts: Host[], followers: CoreFollower[], timeoutMs = 120_000): Promise<void> {
+  const target = await produced(hosts);
+  const deadline = Date.now() + timeoutMs;
+  while (receivedBy(followers) < target) {
+    if (Date.now() > deadline) throw new Error(`the client did not catch up with ${target} bytes of output in ${timeoutMs / 1000} s`);
+    await sleep(200);
+  }
+}
+
 /** Polls (no event says "done printing") until every session of the host journaled `bytes`. */
 export async function allPrinted(host: Host, bytes: number): Promise<void> {
   const deadline = Date.now() + 120_000;
@@ -75,6 +86,20 @@ export async function allPrinted(host: Host, bytes: number): Promise<void> {
  * default on purpose): inspectors connect in slices below that.
  */
 const CONCURRENT_HANDSHAKES = 8;
+
+/**
+ * Waits (polling: nothing announces it) until a daemon's CPU over a second falls below `share` of a core: sessions
+ * that stopped printing are idle only once the daemon's screens parsed their backlog and went to sleep.
+ */
+export async function untilSettled(pid: number, share = 0.1, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const before = cpuSecondsOf(pid);
+    await sleep(1000);
+    if (cpuSecondsOf(pid) - before < share) return;
+    if (Date.now() > deadline) throw new Error(`daemon ${pid} still busy after ${timeoutMs / 1000} s of quiet output`);
+  }
+}
 
 /** Hosts are added one after another (each sets the bridge command the core reads when it connects); inspectors in slices. */
 export async function addHosts(bench: CoreBench, target: SshTarget, dir: string, names: string[]): Promise<Host[]> {

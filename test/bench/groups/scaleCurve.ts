@@ -160,8 +160,8 @@ export function scaleCurveGroup(context: BenchContext): Group {
     },
     findings: () => settled.flatMap(curveFindings),
     notes: [
-      `Each curve is its own child process holding one client core (FleetCore + one CoreClient), growing the load step by step on the same daemon(s) and measuring over a ${scaleCurveWindowMs / 1000} s window after a 2 s settle at each point: daemon CPU from /proc/<pid>/stat, RSS from VmRSS, open fds from /proc/<pid>/fd; client CPU with process.cpuUsage(), RSS of the whole process (tsx included).`,
-      'Idle: sessions print 2,000 history lines (the headless screen\'s 1,000-line scrollback full), then wait; not attached (as in the 10 x 50 row). Printing: a perl loop printing a 1 KB line per second, every session attached from offset 0 and every chunk acked through the CoreClient.',
+      `Each curve is its own child process holding one client core (FleetCore + one CoreClient), growing the load step by step on the same daemon(s) and measuring over a ${scaleCurveWindowMs / 1000} s window after a settle at each point: daemon CPU from /proc/<pid>/stat, RSS from VmRSS, open fds from /proc/<pid>/fd; client CPU with process.cpuUsage(), RSS of the whole process (tsx included).`,
+      'Idle: sessions print 300 history lines (a few screens; the 10 x 50 group measures a full 1,000-line scrollback), then wait, not attached; measured once the daemon settled (its screens parsed the history and went to sleep after 5 s of quiet). Printing: a perl loop printing a 1 KB line per second, every session attached from offset 0 and every chunk acked through the CoreClient; measured once the client caught up.',
       `Hosts: each host is its own daemon (own state dir) and SSH connection on the same sshd, with ${scaleCurveSessionsPerHost} printing sessions attached; "daemon CPU" sums all of them (on a real fleet each runs on its own VM).`,
       'The extrapolations fit a straight line through the points; a daemon or client core is one Node event loop, so one core is its ceiling even on a bigger VM. The VM also runs the agents themselves (their CPU and memory are not counted here) and sshd.',
     ],

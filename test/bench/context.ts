@@ -58,11 +58,11 @@ export const FULL_SIZES: BenchSizes = {
   egressRounds: 3,
   mcpCalls: 1000,
   mcpRounds: 3,
-  hookSpawns: 40,
-  hookRounds: 3,
+  hookSpawns: 25,
+  hookRounds: 2,
   auditAgents: [1, 4, 16],
   auditConcurrentAppends: 20_000,
-  auditWindowMs: 5_000,
+  auditWindowMs: 3_000,
   auditRounds: 2,
 };
 

@@ -69,6 +69,8 @@ const IDLE_HISTORY_LINES = 300;
 const SETTLE_MS = 2000;
 /** Idle means quiet: the window opens once the screens of sessions that stopped printing went to sleep. */
 const IDLE_SETTLE_MS = SLEEP_AFTER_QUIET_MS + 2000;
+/** Hosts whose terminal lanes open at once. */
+const PARALLEL_HOSTS = 5;
 
 async function measure(hosts: Host[], followers: CoreFollower[], count: number, windowMs: number): Promise<CurvePoint> {
   const daemonCpuBefore = hosts.reduce((sum, host) => sum + cpuSecondsOf(host.pid), 0);
@@ -107,6 +109,7 @@ async function oneDaemon(bench: CoreBench, job: CurveJob, hosts: Host[]): Promis
   const points: CurvePoint[] = [];
   for (const count of job.points) {
     const more = count - host!.sessions;
+    phase(`${count} ${job.mode} sessions: starting ${more}`);
     if (job.mode === 'idle') {
       await startSessions(bench, host!, more, { command: 'sh', args: ['-c', historyCommand(IDLE_HISTORY_LINES)] });
       await allPrinted(host!, historyBytes(IDLE_HISTORY_LINES));
@@ -132,8 +135,13 @@ async function manyHosts(bench: CoreBench, job: CurveJob, hosts: Host[]): Promis
     const names = Array.from({ length: count - hosts.length }, (_, index) => `vm${hosts.length + index}`);
     const added = await addHosts(bench, job.target, job.dir, names);
     hosts.push(...added);
-    // Host after host: each first attach opens the host's terminal lane (an exec channel and a handshake).
-    for (const host of added) await startSessions(bench, host, job.sessionsPerHost, { command: 'perl', args: ['-e', PRINTER] }, followers);
+    phase(`${count} hosts added`);
+    // Each host's first attach opens its terminal lane (an exec channel and a handshake, ~2 s of login shell here):
+    // a few hosts at a time, not all at once (the core's handshake deadline on a loaded machine).
+    for (let from = 0; from < added.length; from += PARALLEL_HOSTS) {
+      const slice = added.slice(from, from + PARALLEL_HOSTS);
+      await Promise.all(slice.map((host) => startSessions(bench, host, job.sessionsPerHost, { command: 'perl', args: ['-e', PRINTER] }, followers)));
+    }
     await caughtUp(hosts, followers);
     await sleep(SETTLE_MS);
     points.push(await measure(hosts, followers, count, job.windowMs));

@@ -17,7 +17,14 @@ export async function runBenchChild<Result>(script: string, envName: string, job
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  let logged = 0;
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    // Progress lines go to the bench's log as they come: where a child's minutes went.
+    const complete = stderr.lastIndexOf('\n') + 1;
+    for (const line of stderr.slice(logged, complete).split('\n')) if (line.startsWith('scale-client ')) process.stderr.write(`    ${line}\n`);
+    logged = Math.max(logged, complete);
+  });
   const [code] = (await once(child, 'close')) as [number | null];
   if (code !== 0) {
     const why = stderr.trim().split('\n').filter((line) => !line.startsWith('scale-client '));

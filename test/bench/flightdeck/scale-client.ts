@@ -2,12 +2,11 @@
 // CoreClient, as a desktop window) so its CPU and RSS are its own. Reads its job from BENCH_SCALE (JSON) and prints
 // one JSON line with the figures.
 import { join } from 'node:path';
-import { SLEEP_AFTER_QUIET_MS } from '../../../agent-host/sessions/screenSleep';
 import { historyBytes, historyCommand } from '../fixtures';
 import { cpuSecondsOf, rssOf } from '../proc';
 import type { SshTarget } from '../ssh';
 import { CoreBench, type CoreFollower, type CoreTarget } from './core';
-import { addHosts, benchChildMain, allPrinted, caughtUp, closeHosts, MiB, phase, PRINTER, produced, receivedBy, sleep, startSessions, untilSettled, type Host } from './scaleFleet';
+import { addHosts, benchChildMain, allPrinted, caughtUp, closeHosts, MiB, phase, PRINTER, produced, receivedBy, sleep, startSessions, untilIdle, type Host } from './scaleFleet';
 
 export interface ScaleJob {
   target: SshTarget;
@@ -48,9 +47,7 @@ async function main(): Promise<ScaleResult> {
     const idleBaseline = rssOf(idleHost.pid);
     await startSessions(bench, idleHost, job.sessionsPerHost, { command: 'sh', args: ['-c', historyCommand(IDLE_HISTORY_LINES)] });
     await allPrinted(idleHost, historyBytes(IDLE_HISTORY_LINES));
-    // Idle means quiet: measured once the screens of sessions that stopped printing went to sleep.
-    await sleep(SLEEP_AFTER_QUIET_MS + 2000);
-    await untilSettled(idleHost.pid);
+    await untilIdle(idleHost.pid);
     const idleGrowth = rssOf(idleHost.pid) - idleBaseline;
     phase('idle sessions measured');
 

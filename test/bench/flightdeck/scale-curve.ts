@@ -6,12 +6,11 @@
 // Reads its job from BENCH_SCALE_CURVE (JSON) and prints one JSON line with the points.
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { SLEEP_AFTER_QUIET_MS } from '../../../agent-host/sessions/screenSleep';
 import { historyBytes, historyCommand } from '../fixtures';
 import { cpuSecondsOf, rssOf } from '../proc';
 import type { SshTarget } from '../ssh';
 import { CoreBench, type CoreFollower, type CoreTarget } from './core';
-import { addHosts, benchChildMain, allPrinted, caughtUp, closeHosts, fdLimitOf, fdsOf, MiB, phase, PRINTER, produced, receivedBy, sleep, startSessions, sysctl, untilSettled, type Host } from './scaleFleet';
+import { addHosts, benchChildMain, allPrinted, caughtUp, closeHosts, fdLimitOf, fdsOf, MiB, phase, PRINTER, produced, receivedBy, sleep, startSessions, sysctl, inSlices, untilIdle, type Host } from './scaleFleet';
 
 export type CurveMode = 'idle' | 'printing' | 'hosts';
 
@@ -67,8 +66,6 @@ export interface CurveResult {
 const IDLE_HISTORY_LINES = 300;
 /** Sessions run for a few seconds before a window opens, so start-up work is not counted. */
 const SETTLE_MS = 2000;
-/** Idle means quiet: the window opens once the screens of sessions that stopped printing went to sleep. */
-const IDLE_SETTLE_MS = SLEEP_AFTER_QUIET_MS + 2000;
 /** Hosts whose terminal lanes open at once. */
 const PARALLEL_HOSTS = 5;
 
@@ -113,8 +110,7 @@ async function oneDaemon(bench: CoreBench, job: CurveJob, hosts: Host[]): Promis
     if (job.mode === 'idle') {
       await startSessions(bench, host!, more, { command: 'sh', args: ['-c', historyCommand(IDLE_HISTORY_LINES)] });
       await allPrinted(host!, historyBytes(IDLE_HISTORY_LINES));
-      await sleep(IDLE_SETTLE_MS);
-      await untilSettled(host!.pid);
+      await untilIdle(host!.pid);
     } else {
       await startSessions(bench, host!, more, { command: 'perl', args: ['-e', PRINTER] }, followers);
       await caughtUp(hosts, followers);
@@ -138,10 +134,7 @@ async function manyHosts(bench: CoreBench, job: CurveJob, hosts: Host[]): Promis
     phase(`${count} hosts added`);
     // Each host's first attach opens its terminal lane (an exec channel and a handshake, ~2 s of login shell here):
     // a few hosts at a time, not all at once (the core's handshake deadline on a loaded machine).
-    for (let from = 0; from < added.length; from += PARALLEL_HOSTS) {
-      const slice = added.slice(from, from + PARALLEL_HOSTS);
-      await Promise.all(slice.map((host) => startSessions(bench, host, job.sessionsPerHost, { command: 'perl', args: ['-e', PRINTER] }, followers)));
-    }
+    await inSlices(added, PARALLEL_HOSTS, (host) => startSessions(bench, host, job.sessionsPerHost, { command: 'perl', args: ['-e', PRINTER] }, followers));
     await caughtUp(hosts, followers);
     await sleep(SETTLE_MS);
     points.push(await measure(hosts, followers, count, job.windowMs));

@@ -2,6 +2,7 @@
 // started (and attached) through the core, and readings of the daemons from /proc.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SLEEP_AFTER_QUIET_MS } from '../../../agent-host/sessions/screenSleep';
 import { cpuSecondsOf } from '../proc';
 import { SCREEN } from '../screen';
 import type { SshTarget } from '../ssh';
@@ -60,7 +61,10 @@ export async function produced(hosts: Host[]): Promise<number> {
   return lists.reduce((sum, list) => sum + list.sessions.reduce((total, session) => total + session.endOffset, 0), 0);
 }
 
-/** Polls until the followers received every byte the hosts had journaled when it was called (attaches replay from 0). */
+/**
+ * Polls (the followers count bytes; nothing announces a total) until they received every byte the hosts had journaled
+ * when it was called: attaches replay from offset 0.
+ */
 export async function caughtUp(hosts: Host[], followers: CoreFollower[], timeoutMs = 120_000): Promise<void> {
   const target = await produced(hosts);
   const deadline = Date.now() + timeoutMs;
@@ -87,16 +91,25 @@ export async function allPrinted(host: Host, bytes: number): Promise<void> {
  */
 const CONCURRENT_HANDSHAKES = 8;
 
+/** Runs `work` on `items` a slice at a time, each slice at once. */
+export async function inSlices<Item, Result>(items: Item[], size: number, work: (item: Item) => Promise<Result>): Promise<Result[]> {
+  const results: Result[] = [];
+  for (let from = 0; from < items.length; from += size) results.push(...(await Promise.all(items.slice(from, from + size).map(work))));
+  return results;
+}
+
 /**
- * Waits (polling: nothing announces it) until a daemon's CPU over a second falls below `share` of a core: sessions
- * that stopped printing are idle only once the daemon's screens parsed their backlog and went to sleep.
+ * Waits until sessions that stopped printing are idle as the daemon sees them: their screens go to sleep after
+ * SLEEP_AFTER_QUIET_MS of quiet (the daemon's own timer, so a timer here too), then the daemon's CPU over a second
+ * must fall below a tenth of a core (polled: nothing announces that the screens parsed their backlog).
  */
-export async function untilSettled(pid: number, share = 0.1, timeoutMs = 120_000): Promise<void> {
+export async function untilIdle(pid: number, timeoutMs = 120_000): Promise<void> {
+  await sleep(SLEEP_AFTER_QUIET_MS + 2000);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const before = cpuSecondsOf(pid);
     await sleep(1000);
-    if (cpuSecondsOf(pid) - before < share) return;
+    if (cpuSecondsOf(pid) - before < 0.1) return;
     if (Date.now() > deadline) throw new Error(`daemon ${pid} still busy after ${timeoutMs / 1000} s of quiet output`);
   }
 }
@@ -104,20 +117,11 @@ export async function untilSettled(pid: number, share = 0.1, timeoutMs = 120_000
 /** Hosts are added one after another (each sets the bridge command the core reads when it connects); inspectors in slices. */
 export async function addHosts(bench: CoreBench, target: SshTarget, dir: string, names: string[]): Promise<Host[]> {
   for (const name of names) await bench.addHost(name, join(dir, name));
-  const hosts: Host[] = [];
-  for (let from = 0; from < names.length; from += CONCURRENT_HANDSHAKES) {
-    const slice = names.slice(from, from + CONCURRENT_HANDSHAKES);
-    hosts.push(
-      ...(await Promise.all(
-        slice.map(async (name) => {
-          const stateDir = join(dir, name);
-          const inspector = await BenchHost.open(target, { stateDir });
-          return { name, stateDir, pid: inspector.daemonPid, inspector, sessions: 0 };
-        }),
-      )),
-    );
-  }
-  return hosts;
+  return inSlices(names, CONCURRENT_HANDSHAKES, async (name) => {
+    const stateDir = join(dir, name);
+    const inspector = await BenchHost.open(target, { stateDir });
+    return { name, stateDir, pid: inspector.daemonPid, inspector, sessions: 0 };
+  });
 }
 
 export async function closeHosts(bench: CoreBench, hosts: Host[]): Promise<void> {

@@ -57,6 +57,24 @@ describe('an agent endpoint', () => {
     right.close();
   });
 
+  it('handles a request sent right behind the hello, unanswered yet, as authenticated by it or not (hook.pl pipelines)', async () => {
+    const wrong = await client();
+    const refused = wrong.request('agent.hello', { token: 'x'.repeat(TOKEN.length), role: 'hook' });
+    const behindWrong = wrong.request('tool.decide', { callId: 'c1', tool: 'read_file', input: {} });
+    await expect(refused).rejects.toThrow(/wrong agent token/);
+    // Refused as unauthenticated, or cut off by the close that follows a wrong token: never decided.
+    await expect(behindWrong).rejects.toThrow();
+    expect(decided).toEqual([]);
+
+    const right = await client();
+    const hello = right.request('agent.hello', { token: TOKEN, role: 'hook' });
+    const behindRight = right.request('tool.decide', { callId: 'c2', tool: 'read_file', input: {} });
+    expect((await hello).name).toBe('a1');
+    expect(await behindRight).toMatchObject({ decision: 'allow' });
+    expect(decided).toEqual(['read_file']);
+    right.close();
+  });
+
   it('refuses a socket path longer than a Unix socket address holds, naming the way out', async () => {
     await expect(AgentEndpoint.open(join(dir, 'x'.repeat(120), 'e.sock'), TOKEN, {} as AgentEndpointHandlers, () => undefined)).rejects.toThrow(/shorter state dir/);
   });

@@ -1,6 +1,6 @@
 # Flightdeck's hook client: what a CLI agent's hooks run, once per tool call. It does what `agent-host hook` does
 # (agent-host/commands/hook.ts) — same answers, same bytes on stdout and stderr, same exit codes — in Perl with core
-# builtins only (no module but strict), because starting Node alone costs more than a hook may take (see
+# builtins only (no module at all), because starting Node alone costs more than a hook may take (see
 # agent-host/cliAgents/hookCommand.ts, which picks this client when perl is present). perl-base is Essential on
 # Debian and Ubuntu.
 #
@@ -8,9 +8,14 @@
 #
 # It speaks the agent endpoint's framing (common/wire/frame.ts: u32 length, u8 kind, JSON-RPC 2.0 as UTF-8):
 # agent.hello with the token, then hook.event with the payload as JSON text (the host parses it: there is no JSON
-# parser here). Fail closed: every failure exits 2 (1 at the end of a turn, see exitOnFailure) with the reason on
-# stderr, since Claude Code runs the tool for any other exit of a PreToolUse hook.
-use strict;
+# parser here), both in one write: the host handles a connection's requests in order, and answers hook.event only
+# once hello has authenticated it. Fail closed: every failure exits 2 (1 at the end of a turn, see exitOnFailure)
+# with the reason on stderr, since Claude Code runs the tool for any other exit of a PreToolUse hook.
+#
+# Strict without loading strict.pm, whose search through @INC is about 1 ms of this script's ~11 ms start: the bits
+# `use strict` sets (refs, subs, vars and their explicit flags; test/integration/cli-agents/hook-command.test.ts
+# checks this perl agrees).
+BEGIN { $^H |= 0x7e2 }
 
 my $MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;    # hookCommand.ts MAX_HOOK_PAYLOAD_BYTES
 my $MAX_FRAME_BYTES = 4 * 1024 * 1024;       # common/wire/frame.ts DEFAULT_MAX_FRAME_BYTES
@@ -54,8 +59,10 @@ sub ask {
   socket(my $socket, $AF_UNIX, $SOCK_STREAM, 0) or die "socket: $!\n";
   die "the socket path $socket_path is too long\n" if length($socket_path) > 107;
   connect($socket, pack('S', $AF_UNIX) . $socket_path . "\0") or die "connect $socket_path: $!\n";
-  request($socket, 1, 'agent.hello', '{"token":' . json_string($token) . ',"role":"hook"}');
-  my $answer = request($socket, 2, 'hook.event', '{"agent":' . json_string($agent) . ',"event":' . json_string($event) . ',"payload":' . json_string($payload) . '}');
+  send_request($socket, 1, 'agent.hello', '{"token":' . json_string($token) . ',"role":"hook"}');
+  send_request($socket, 2, 'hook.event', '{"agent":' . json_string($agent) . ',"event":' . json_string($event) . ',"payload":' . json_string($payload) . '}');
+  receive_result($socket, 1);
+  my $answer = receive_result($socket, 2);
   die "invalid result\n" unless ref $answer eq 'HASH' && defined $answer->{exitCode} && $answer->{exitCode} =~ /^[02]\z/;
   my ($stdout, $stderr) = map { my $text = $answer->{$_} // ''; die "invalid result\n" if ref $text; $text } qw(stdout stderr);
   write_all(\*STDOUT, $stdout) if $stdout ne '';
@@ -82,8 +89,8 @@ sub write_all {
   }
 }
 
-# One JSON-RPC request and its answer's result (dies with the error's message).
-sub request {
+# One JSON-RPC request, written whole.
+sub send_request {
   my ($socket, $id, $method, $params_json) = @_;
   my $json = '{"jsonrpc":"2.0","id":' . $id . ',"method":"' . $method . '","params":' . $params_json . '}';
   # A message past one frame travels as RPC_PART frames ended by an RPC frame (common/wire/frame.ts encodeRpcMessage).
@@ -94,6 +101,11 @@ sub request {
     write_all($socket, pack('NC', length($body) + 1, $last ? $KIND_RPC : $KIND_RPC_PART) . $body);
     last if $last;
   }
+}
+
+# The next answer's result, which must be the one to request $id (dies with the error's message).
+sub receive_result {
+  my ($socket, $id) = @_;
   my $message = '';
   while (1) {
     my ($length, $kind) = unpack('NC', read_exactly($socket, 5));

@@ -2,6 +2,7 @@
 // picks where perl exists): each must exit 2 (block) on every failure, since any other non-zero exit lets Claude Code
 // run the tool, and both must answer alike.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -176,5 +177,17 @@ describe.each(CLIENTS)('%s', (_, client) => {
   it('refuses a command line it does not understand (exit 2)', async () => {
     expect((await runHook(['gemini', 'PreToolUse'], preToolUse, {})).code).toBe(2);
     expect((await runHook(['claude-code'], preToolUse, {})).code).toBe(2);
+  });
+});
+
+describe('hook.pl', () => {
+  it('sets the very hint bits `use strict` sets on this perl, and so refuses what strict refuses', async () => {
+    const perl = async (code: string): Promise<Outcome> => spawnHook({ argv: () => ['perl', '-e', code], deadlineMs: 0 }, [], '', {});
+    const script = readFileSync(join(dirname(AGENT_HOST_BUNDLE), HOOK_SCRIPT), 'utf8');
+    const strictLine = /^BEGIN \{ \$\^H \|= 0x[0-9a-f]+ \}$/m.exec(script)?.[0];
+    expect(strictLine).toBeDefined();
+    const hints = (prelude: string): Promise<Outcome> => perl(`${prelude} BEGIN { printf "%x", $^H }`);
+    expect((await hints(strictLine!)).stdout).toBe((await hints('use strict;')).stdout);
+    expect((await perl(`${strictLine!} $undeclared = 1;`)).stderr).toMatch(/Global symbol "\$undeclared" requires explicit package name/);
   });
 });

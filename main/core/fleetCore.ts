@@ -18,7 +18,7 @@ import type { BackoffOptions } from '../fleet/backoff';
 import { locateBundle } from '../fleet/bundle';
 import { debug } from '../fleet/debug';
 import { identityChanged } from '../fleet/auditAnchors';
-import { HostConnection } from '../fleet/hostConnection';
+import { HostConnection, type RemoteCommand } from '../fleet/hostConnection';
 import { CoreClient, type CoreSink } from './coreClient';
 import { PromptBroker } from './promptBroker';
 import { followRunEvents } from './runRequests';
@@ -34,8 +34,8 @@ export interface FleetCoreOptions {
   /** Connect every configured host at once (the desktop); the CLI connects only what a command needs. */
   autoConnect?: boolean;
   backoff?: BackoffOptions;
-  /** A shell command run on every VM instead of the installed bridge (skips bootstrap). */
-  remoteCommand?: string;
+  /** A shell command run on every VM instead of the installed bridge (skips bootstrap), or one per host. */
+  remoteCommand?: RemoteCommand;
 }
 
 export type CoreEvent =

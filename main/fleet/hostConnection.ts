@@ -31,8 +31,11 @@ export interface HostConnectionDeps {
   clientVersion: string;
   backoff?: BackoffOptions;
   /** A shell command to run instead of the installed bridge (skips bootstrap). */
-  remoteCommand?: string;
+  remoteCommand?: RemoteCommand;
 }
+
+/** The same command for every host, or one chosen per host when it connects (hosts may then connect at once). */
+export type RemoteCommand = string | ((host: HostConfig) => string | undefined);
 
 export interface ConnectOptions {
   /** Offer a changed host key to the human instead of refusing it (the explicit re-trust action). */
@@ -252,7 +255,8 @@ export class HostConnection {
   }
 
   private customRemoteCommand(): string | undefined {
-    return this.deps.remoteCommand ?? (process.env.FLIGHTDECK_REMOTE_BRIDGE || undefined);
+    const custom = this.deps.remoteCommand;
+    return (typeof custom === 'function' ? custom(this.config) : custom) ?? (process.env.FLIGHTDECK_REMOTE_BRIDGE || undefined);
   }
 
   private adopt(link: Link, control: Lane, sessions: SessionInfo[]): void {

@@ -29,7 +29,10 @@ export class CoreBench {
   private readonly viewers = new Map<string, ViewerHandler>();
   readonly client: CoreClient;
 
-  private constructor(readonly core: FleetCore) {
+  private constructor(
+    readonly core: FleetCore,
+    private readonly bridges: Map<string, string>,
+  ) {
     this.client = core.openClient({
       notify: (method, params) => {
         if (method !== 'terminal.viewer') return;
@@ -51,19 +54,17 @@ export class CoreBench {
     process.env.FLIGHTDECK_KNOWN_HOSTS = knownHostsPath;
     process.env.FLIGHTDECK_AGENT_HOST_NODE_MODULES = join(ROOT, 'node_modules');
     process.env.SSH_AUTH_SOCK = '';
-    return new CoreBench(FleetCore.open({ home: join(dir, 'home'), clientName: 'flightdeck-bench' }));
+    // Each host's bridge runs the bench's bundle with its own state dir: chosen per host, so hosts can connect at once.
+    const bridges = new Map<string, string>();
+    const core = FleetCore.open({ home: join(dir, 'home'), clientName: 'flightdeck-bench', remoteCommand: (host) => bridges.get(host.name) });
+    return new CoreBench(core, bridges);
   }
 
   /** Adds and connects a host whose bridge runs the bench's bundle with its own state dir and daemon flags. */
   async addHost(name: string, stateDir: string, flags: string[] = []): Promise<void> {
-    // Read by the connection when it connects; set per host just before.
-    process.env.FLIGHTDECK_REMOTE_BRIDGE = [process.execPath, BENCH_BUNDLE, 'bridge', '--state-dir', stateDir, ...flags].map(shellQuote).join(' ');
+    this.bridges.set(name, [process.execPath, BENCH_BUNDLE, 'bridge', '--state-dir', stateDir, ...flags].map(shellQuote).join(' '));
     const view = await this.core.addHost({ name, target: 'vm', hostDir: stateDir });
     if (view.state !== 'connected') throw new Error(`host ${name}: ${view.state} ${view.error ?? ''}`);
-  }
-
-  daemonPid(stateDir: string): number {
-    return Number(readFileSync(join(stateDir, 'daemon.pid'), 'utf8').trim());
   }
 
   onOutput(host: string, sessionId: string, handler: OutputHandler): () => void {
@@ -147,16 +148,22 @@ export async function stopDaemonPid(pid: number): Promise<void> {
   if (alive()) process.kill(pid, 'SIGKILL');
 }
 
-/** A terminal lane retrying at close time can start a fresh daemon through a new bridge: stop that one too. */
-export async function stopRespawned(stateDir: string, stopped: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 500));
+/** The pid a daemon wrote into its state dir, if one did. */
+export function daemonPidIn(stateDir: string): number | undefined {
   let pid: number;
   try {
     pid = Number(readFileSync(join(stateDir, 'daemon.pid'), 'utf8').trim());
   } catch {
-    return;
+    return undefined;
   }
-  if (Number.isInteger(pid) && pid > 0 && pid !== stopped) await stopDaemonPid(pid);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** A terminal lane retrying at close time can start a fresh daemon through a new bridge: stop that one too. */
+export async function stopRespawned(stateDir: string, stopped: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const pid = daemonPidIn(stateDir);
+  if (pid !== undefined && pid !== stopped) await stopDaemonPid(pid);
 }
 
 export interface FlightdeckHost {

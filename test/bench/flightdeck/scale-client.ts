@@ -89,7 +89,7 @@ async function main(): Promise<ScaleResult> {
       daemonRssPerIdleSessionMiB: idleGrowth / job.sessionsPerHost / MiB,
     };
   } finally {
-    await closeHosts(bench, idle ? [...hosts, idle] : hosts);
+    await closeHosts(bench, idle ? [...hosts, idle] : hosts, job.dir);
   }
 }
 

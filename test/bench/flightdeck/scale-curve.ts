@@ -160,7 +160,7 @@ async function main(): Promise<CurveResult> {
       },
     };
   } finally {
-    await closeHosts(bench, hosts);
+    await closeHosts(bench, hosts, job.dir);
   }
 }
 

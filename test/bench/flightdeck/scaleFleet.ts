@@ -6,7 +6,7 @@ import { SLEEP_AFTER_QUIET_MS } from '../../../agent-host/sessions/screenSleep';
 import { cpuSecondsOf } from '../proc';
 import { SCREEN } from '../screen';
 import type { SshTarget } from '../ssh';
-import { CoreFollower, stopDaemonPid, stopRespawned, type CoreBench } from './core';
+import { CoreFollower, daemonPidIn, stopDaemonPid, stopRespawned, type CoreBench } from './core';
 import { BenchHost } from './host';
 
 // About 1 KB per second per session, each line different.
@@ -114,9 +114,9 @@ export async function untilIdle(pid: number, timeoutMs = 120_000): Promise<void>
   }
 }
 
-/** Hosts are added one after another (each sets the bridge command the core reads when it connects); inspectors in slices. */
+/** Hosts (each its own daemon in `dir`/name) are connected through the core, then a raw inspector lane to each, in slices. */
 export async function addHosts(bench: CoreBench, target: SshTarget, dir: string, names: string[]): Promise<Host[]> {
-  for (const name of names) await bench.addHost(name, join(dir, name));
+  await inSlices(names, CONCURRENT_HANDSHAKES, (name) => bench.addHost(name, join(dir, name)));
   return inSlices(names, CONCURRENT_HANDSHAKES, async (name) => {
     const stateDir = join(dir, name);
     const inspector = await BenchHost.open(target, { stateDir });
@@ -124,12 +124,23 @@ export async function addHosts(bench: CoreBench, target: SshTarget, dir: string,
   });
 }
 
-export async function closeHosts(bench: CoreBench, hosts: Host[]): Promise<void> {
+/**
+ * Stops every daemon started under `dir`, found by its state dir's daemon.pid: also those of hosts the core connected
+ * before an addHosts failed, which `hosts` does not hold and whose lanes would otherwise keep respawning them.
+ */
+export async function closeHosts(bench: CoreBench, hosts: Host[], dir: string): Promise<void> {
   for (const host of hosts) host.inspector.close();
   bench.close();
-  await Promise.all(hosts.map((host) => stopDaemonPid(host.pid)));
+  const stateDirs = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => join(dir, entry.name));
+  const started = stateDirs.flatMap((stateDir) => {
+    const pid = daemonPidIn(stateDir);
+    return pid === undefined ? [] : [{ stateDir, pid }];
+  });
+  await Promise.all(started.map(({ pid }) => stopDaemonPid(pid)));
   // A terminal lane retrying at close time can start a fresh daemon through a new bridge: stop that one too.
-  await Promise.all(hosts.map((host) => stopRespawned(host.stateDir, host.pid)));
+  await Promise.all(started.map(({ stateDir, pid }) => stopRespawned(stateDir, pid)));
   phase('daemons stopped');
 }
 

@@ -4,7 +4,7 @@ import type { AuditRecordInfo } from '../../common/protocol/governance';
 import type { AuditHead, AuditVerifyResult } from '../../common/protocol/methods';
 import type { Db } from '../journal/database';
 import type { AuditRow } from './auditLog';
-import { verifyAudit } from './auditVerify';
+import { verifyAuditYielding } from './auditVerify';
 
 export type AnchoredVerifyResult = AuditVerifyResult & { anchorHeld: boolean | null };
 
@@ -30,10 +30,11 @@ export class AuditReader {
     return (this.at.get(seq) as { hash: string } | undefined)?.hash ?? null;
   }
 
-  /** The chain walk plus, given an anchor, whether record anchor.seq still has anchor.hash. */
-  verify(anchor?: AuditHead): AnchoredVerifyResult {
-    const walk = verifyAudit(this.db);
-    const head = this.head();
+  /** The chain walk (between other work: see verifyAuditYielding) plus, given an anchor, whether record anchor.seq still has anchor.hash. */
+  async verify(anchor?: AuditHead): Promise<AnchoredVerifyResult> {
+    const walk = await verifyAuditYielding(this.db);
+    // An intact chain's head is the one the walk saw: records appended since are the next verify's.
+    const head = walk.ok ? (walk.records > 0 ? { seq: walk.records, hash: walk.headHash } : null) : this.head();
     const result: AuditVerifyResult = walk.ok
       ? { ok: true, records: walk.records, head, firstBadSeq: null, problem: null }
       : { ok: false, records: walk.records, head, firstBadSeq: walk.firstBadSeq, problem: walk.problem };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../journal/database';
 import { AuditLog, recordHash, type AuditRow } from './auditLog';
-import { verifyAudit } from './auditVerify';
+import { verifyAudit, verifyAuditYielding } from './auditVerify';
 
 let dir: string;
 let db: Db;
@@ -58,5 +58,37 @@ describe('verifyAudit', () => {
     appendSome(4);
     tamper(`UPDATE audit SET ${set}`);
     expect(verifyAudit(db)).toMatchObject({ ok: false, firstBadSeq: 3 });
+  });
+});
+
+describe('verifyAuditYielding', () => {
+  /** Three chunks of rows (4096 each), so the walk gives the event loop back twice before its verdict. */
+  const RECORDS = 10_000;
+
+  it('lets the event loop turn between chunks, and walks one snapshot while records are appended meanwhile', async () => {
+    appendSome(RECORDS);
+    let turns = 0;
+    let ticking = true;
+    const tick = (): void => {
+      if (!ticking) return;
+      turns++;
+      audit.append({ actor: 'host', action: 'session.interrupted', target: `session:during-${turns}`, outcome: 'ok' });
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    const walked = await verifyAuditYielding(db);
+    ticking = false;
+
+    expect(turns).toBeGreaterThanOrEqual(2);
+    const [last] = db.prepare('SELECT hash FROM audit WHERE seq = ?').all(RECORDS) as { hash: string }[];
+    expect(walked).toEqual({ ok: true, records: RECORDS, headHash: last!.hash });
+    expect(verifyAudit(db)).toMatchObject({ ok: true, records: RECORDS + turns });
+  });
+
+  it('names what the walk on one turn names', async () => {
+    appendSome(RECORDS);
+    tamper(`UPDATE audit SET target = 'session:edited' WHERE seq = ${RECORDS - 3}`);
+    expect(await verifyAuditYielding(db)).toEqual(verifyAudit(db));
+    expect(verifyAudit(db)).toMatchObject({ ok: false, firstBadSeq: RECORDS - 3 });
   });
 });

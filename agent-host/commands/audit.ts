@@ -15,7 +15,7 @@ function parseAnchor(raw: string): AuditHead {
  * `agent-host audit verify [--anchor SEQ:HASH] [--json]`: walks the hash chain and, with an anchor (a head a client
  * saw before), checks the chain still holds it. Exit 0 intact, 1 broken, 2 nothing to verify.
  */
-export function auditVerify(config: HostConfig, json: boolean, anchorFlag: string | undefined): number {
+export async function auditVerify(config: HostConfig, json: boolean, anchorFlag: string | undefined): Promise<number> {
   const anchor = anchorFlag === undefined ? undefined : parseAnchor(anchorFlag);
   const path = statePaths(config.stateDir).database;
   if (!existsSync(path)) {
@@ -24,7 +24,7 @@ export function auditVerify(config: HostConfig, json: boolean, anchorFlag: strin
   }
   const db = openDatabase(path, { readonly: true });
   try {
-    const result = new AuditReader(db).verify(anchor);
+    const result = await new AuditReader(db).verify(anchor);
     if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else if (result.ok) {
       const held = result.anchorHeld ? `, holds record ${anchor!.seq} as seen before` : '';

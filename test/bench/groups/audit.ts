@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { AuditLog, type AuditEntry } from '../../../agent-host/audit/auditLog';
-import { verifyAudit } from '../../../agent-host/audit/auditVerify';
+import { verifyAuditYielding } from '../../../agent-host/audit/auditVerify';
 import { openDatabase, type Db } from '../../../agent-host/journal/database';
 import type { BenchContext } from '../context';
 import type { Group } from '../suite';
@@ -77,7 +77,7 @@ export function auditGroup(context: BenchContext): Group {
             const appends = await durableAppendsPerSecond(db, auditAppends);
             const single = syncAppendsPerSecond(db, Math.min(auditAppends, 5_000));
             const started = process.hrtime.bigint();
-            const result = verifyAudit(verifyDb!);
+            const result = await verifyAuditYielding(verifyDb!);
             const verify = Number(process.hrtime.bigint() - started) / 1e9;
             if (!result.ok || result.records !== auditVerifyRecords) throw new Error(`audit verify failed: ${JSON.stringify(result)}`);
             return { appends, single, verify };
@@ -108,7 +108,7 @@ export function auditGroup(context: BenchContext): Group {
     ],
     notes: [
       `Appends: ${CALLERS} callers each await \`AuditLog.appendDurable\` (group commit: the records of one event-loop turn share one transaction; a caller hears back only after it committed — what the tool gate does before answering). The one-at-a-time row is \`AuditLog.append\`, its own transaction per record, for the places that cannot await. WAL, synchronous=NORMAL.`,
-      'Verification walks the whole chain with `verifyAudit` (the code behind `agent-host audit verify`) in one read transaction, recomputing every hash; SQLite builds each hash input (json_array) where every column has the type the host writes, anything else is checked the exact way.',
+      'Verification walks the whole chain with `verifyAuditYielding` (the code behind `audit.verify` and `agent-host audit verify`) in one read transaction on a connection of its own, giving the event loop back between chunks of 4096 records, recomputing every hash; SQLite builds each hash input (json_array) where every column has the type the host writes, anything else is checked the exact way.',
     ],
   };
 }

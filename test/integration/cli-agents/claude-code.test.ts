@@ -1,7 +1,7 @@
 // Claude Code (the real CLI from npm) governed by the host: its hooks run `agent-host hook`, its only MCP server is
 // `agent-host mcp`, and both reach a stand-in of the daemon's endpoint. The model is fake-anthropic.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, watch } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { claudeCodeLauncher } from '../../../agent-host/cliAgents/claudeCode';
 import { transcriptUsage } from '../../../agent-host/cliAgents/transcriptUsage';
@@ -153,6 +153,10 @@ describe('Claude Code under the host', () => {
     const context = launchContext('claude-code', dirs, { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: FAKE_API_KEY }, { task: 'Remember the word PAPAYA.' });
     const first = start(claudeCodeLauncher(context), dirs.worktree);
     await waitFor(() => seen.length === 1 && endpoint!.statuses.at(-1)?.status === 'idle', 'the first turn to end', 60_000, () => first.text().slice(-1500));
+    // Claude Code may append the reply to its transcript after the Stop hook answered: killed before that, it
+    // resumes with "No response requested." in the reply's place.
+    const [transcript] = [...endpoint!.transcripts];
+    await untilFileHolds(transcript!, '"Noted."', 'the first reply in the transcript');
     first.kill();
     await first.exited;
 
@@ -208,3 +212,14 @@ describe('Claude Code under the host', () => {
     expect(fake.requests.filter((request) => request.path === '/v1/messages')).toEqual([]);
   });
 });
+
+/** Resolves once the file holds `text`; each write in its directory (the file's creation too) wakes the check. */
+async function untilFileHolds(path: string, text: string, what: string): Promise<void> {
+  const read = (): string => (existsSync(path) ? readFileSync(path, 'utf8') : '');
+  const watcher = watch(dirname(path), () => changed());
+  try {
+    await waitFor(() => read().includes(text), what, 30_000, () => read().slice(-1500));
+  } finally {
+    watcher.close();
+  }
+}

@@ -161,6 +161,7 @@ export function daemonPidIn(stateDir: string): number | undefined {
 
 /** A terminal lane retrying at close time can start a fresh daemon through a new bridge: stop that one too. */
 export async function stopRespawned(stateDir: string, stopped: number): Promise<void> {
+  // A grace period, not an event: that bridge runs under sshd after the core let go, and nothing here hears of it.
   await new Promise((resolve) => setTimeout(resolve, 500));
   const pid = daemonPidIn(stateDir);
   if (pid !== undefined && pid !== stopped) await stopDaemonPid(pid);

@@ -134,8 +134,9 @@ describe('Claude Code under the host', () => {
     expect(endpoint!.statuses.map((status) => status.status)).toEqual(['working', 'idle']);
     expect([...endpoint!.transcripts].every((path) => path.startsWith(join(dirs.agentDir, 'claude-code', 'config')))).toBe(true);
     expect(endpoint!.hellos).toContain('mcp');
-    // The transcript the hooks named holds each model call's usage once.
+    // The transcript the hooks named holds each model call's usage once (once the last reply is in: see below).
     const [transcript] = [...endpoint!.transcripts];
+    await untilFileHolds(transcript!, '"All done here."', 'the last reply in the transcript');
     const counted = await transcriptUsage(transcript!);
     const calls = fake.requests.filter((request) => request.path === '/v1/messages').length;
     expect(counted.messages).toBe(calls);
@@ -213,7 +214,10 @@ describe('Claude Code under the host', () => {
   });
 });
 
-/** Resolves once the file holds `text`; each write in its directory (the file's creation too) wakes the check. */
+/**
+ * Resolves once the file holds `text`; each write in its directory (the file's creation too) wakes the check. Claude
+ * Code may append a reply to its transcript after the Stop hook answered, so the idle status does not mean it is in.
+ */
 async function untilFileHolds(path: string, text: string, what: string): Promise<void> {
   const read = (): string => (existsSync(path) ? readFileSync(path, 'utf8') : '');
   const watcher = watch(dirname(path), () => changed());

@@ -1,7 +1,7 @@
 // The hook clients as processes, the way a CLI runs them — `agent-host hook` (Node) and hook.pl (Perl, what hookArgv
 // picks where perl exists): each must exit 2 (block) on every failure, since any other non-zero exit lets Claude Code
 // run the tool, and both must answer alike.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -181,13 +181,13 @@ describe.each(CLIENTS)('%s', (_, client) => {
 });
 
 describe('hook.pl', () => {
-  it('sets the very hint bits `use strict` sets on this perl, and so refuses what strict refuses', async () => {
-    const perl = async (code: string): Promise<Outcome> => spawnHook({ argv: () => ['perl', '-e', code], deadlineMs: 0 }, [], '', {});
+  it('sets the very hint bits `use strict` sets on this perl, and so refuses what strict refuses', () => {
+    const perl = (code: string) => spawnSync('perl', ['-e', code], { encoding: 'utf8' });
     const script = readFileSync(join(dirname(AGENT_HOST_BUNDLE), HOOK_SCRIPT), 'utf8');
     const strictLine = /^BEGIN \{ \$\^H \|= 0x[0-9a-f]+ \}$/m.exec(script)?.[0];
     expect(strictLine).toBeDefined();
-    const hints = (prelude: string): Promise<Outcome> => perl(`${prelude} BEGIN { printf "%x", $^H }`);
-    expect((await hints(strictLine!)).stdout).toBe((await hints('use strict;')).stdout);
-    expect((await perl(`${strictLine!} $undeclared = 1;`)).stderr).toMatch(/Global symbol "\$undeclared" requires explicit package name/);
+    const hints = (prelude: string): string => perl(`${prelude} BEGIN { printf "%x", $^H }`).stdout;
+    expect(hints(strictLine!)).toBe(hints('use strict;'));
+    expect(perl(`${strictLine!} $undeclared = 1;`).stderr).toMatch(/Global symbol "\$undeclared" requires explicit package name/);
   });
 });

@@ -17,7 +17,8 @@ import type { ToolGate } from './toolGate';
 import type { AgentBinding } from './agentBinding';
 import { questionLine } from './questionLine';
 import { handleHookEvent, type HookAnswer, type HookHost } from '../cliAgents/hookEvents';
-import { TranscriptUsageReader } from '../cliAgents/transcriptUsage';
+import { TranscriptFollower } from '../cliAgents/transcriptFollower';
+import type { TranscriptUsage } from '../cliAgents/transcriptUsage';
 
 /** Between the paste and its Enter: TUIs that read a paste in one go would otherwise take the Enter as part of it. */
 const ENTER_AFTER_PASTE_MS = 100;
@@ -62,8 +63,10 @@ export class RunningAgent implements AgentEndpointHandlers {
   hooksVerified = false;
   private reported = false;
   private pendingAsk: PendingAsk | undefined;
-  private readonly transcriptReaders = new Map<string, TranscriptUsageReader>();
-  private transcriptReads: Promise<void> = Promise.resolve();
+  private readonly transcripts = new TranscriptFollower(
+    (file, totals) => this.countTranscript(file, totals),
+    (file, error) => this.deps.log(`agent ${this.name}: could not count its transcript ${file}: ${String(error)}`),
+  );
   private messageWaiters: ((message: { text: string; by: string }) => void)[] = [];
 
   constructor(
@@ -289,30 +292,25 @@ export class RunningAgent implements AgentEndpointHandlers {
   }
 
   /**
-   * A CLI agent's usage, from the transcript its hooks name — read only when it lies in the agent's own dir (the
-   * agent's process names the path). Each file's totals replace what was known of that file; the agent's usage is
-   * the sum over its files, priced per file by the model that file used.
+   * A CLI agent's usage, from the transcripts its hooks name — followed only when they lie in the agent's own dir (the
+   * agent's process names the path).
    */
   private readTranscript(path: string): void {
     const file = resolve(path);
     const inside = relative(this.agentDir, file);
     if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) return;
-    let reader = this.transcriptReaders.get(file);
-    if (!reader) this.transcriptReaders.set(file, (reader = new TranscriptUsageReader(file)));
-    const read = reader;
-    // One read at a time: hooks fire faster than files are read.
-    this.transcriptReads = this.transcriptReads
-      .then(() => read.read())
-      .then((totals) => {
-        const transcripts = { ...this.deps.store.transcripts(this.name), [file]: totals };
-        this.deps.store.saveTranscripts(this.name, transcripts);
-        const files = Object.values(transcripts);
-        const usage = files.reduce((sum, { usage: part }) => addUsage(sum, part), ZERO_USAGE);
-        const costs = files.map(({ model, usage: part }) => this.deps.prices.cost(model, part));
-        const costUsd = costs.every((cost) => cost === null) ? null : costs.reduce<number>((sum, cost) => sum + (cost ?? 0), 0);
-        this.update({ usage, costUsd, model: totals.model ?? this.record.model, turns: files.reduce((sum, part) => sum + part.messages, 0) });
-      })
-      .catch((error: unknown) => this.deps.log(`agent ${this.name}: could not read its transcript ${file}: ${String(error)}`));
+    this.transcripts.follow(file);
+  }
+
+  /** Each file's totals replace what was known of that file; the agent's usage is the sum over its files, priced per file by the model that file used. */
+  private countTranscript(file: string, totals: TranscriptUsage): void {
+    const transcripts = { ...this.deps.store.transcripts(this.name), [file]: totals };
+    this.deps.store.saveTranscripts(this.name, transcripts);
+    const files = Object.values(transcripts);
+    const usage = files.reduce((sum, { usage: part }) => addUsage(sum, part), ZERO_USAGE);
+    const costs = files.map(({ model, usage: part }) => this.deps.prices.cost(model, part));
+    const costUsd = costs.every((cost) => cost === null) ? null : costs.reduce<number>((sum, cost) => sum + (cost ?? 0), 0);
+    this.update({ usage, costUsd, model: totals.model ?? this.record.model, turns: files.reduce((sum, part) => sum + part.messages, 0) });
   }
 
   /** The process ended: whatever it waited on is void; its conversation and queued messages stay for a resume. */
@@ -321,6 +319,8 @@ export class RunningAgent implements AgentEndpointHandlers {
     this.messageWaiters = [];
     this.endpoint?.close();
     this.update({ status: this.stopping ? 'stopped' : 'exited', question: null });
+    // What the CLI wrote to its transcripts after its last hook (a turn's last reply) still counts.
+    void this.transcripts.close();
   }
 
   private atPrompt(): boolean {

@@ -74,6 +74,9 @@ describe('CLI agents started by the host over a real sshd', () => {
     const sent = await world.cli(['agent', 'send', 'vm/cc', PING, '--json']);
     expect(JSON.parse(sent.stdout).delivery).toBe('typed');
     await waitForAgent(hostDir, 'cc', (agent) => agent.status === 'idle' && model.requests.some((request) => seen(request, PING)), 90_000);
+    // The reply to the message is counted with no hook after it (Claude Code may write it after its Stop hook).
+    const modelCalls = model.requests.filter((request) => request.path === '/v1/messages').length;
+    await waitForAgent(hostDir, 'cc', (agent) => agent.turns === modelCalls && agent.usage.inputTokens === modelCalls * USAGE.input_tokens);
 
     expect((await world.cli(['agent', 'stop', 'vm/cc'])).code).toBe(0);
     await waitForAgent(hostDir, 'cc', (agent) => agent.status === 'stopped');

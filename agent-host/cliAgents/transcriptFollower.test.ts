@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +98,24 @@ describe('TranscriptFollower', () => {
     await counted(path, 1);
     appendFileSync(path, assistant('msg_2', 5));
     await counted(path, 2);
+  });
+
+  it('counts a file put in the place of the one it followed from its start, and follows that one', async () => {
+    const root = dir();
+    const file = join(root, 'session.jsonl');
+    writeFileSync(file, assistant('msg_1', 100));
+    const { instance, reports, counted } = follower();
+    instance.follow(file);
+    await counted(file, 1);
+
+    // Rewritten elsewhere and renamed over it: three other messages, longer than what was read.
+    writeFileSync(join(root, 'next.jsonl'), ['a', 'b', 'c'].map((id) => assistant(id, 1)).join(''));
+    renameSync(join(root, 'next.jsonl'), file);
+    await counted(file, 3);
+    expect(reports.at(-1)!.totals.usage.inputTokens).toBe(3);
+    // And the new file is the one watched now.
+    appendFileSync(file, assistant('d', 1));
+    await counted(file, 4);
   });
 
   it('reads a file one read at a time while it is written: every line counted once', async () => {

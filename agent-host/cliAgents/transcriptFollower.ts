@@ -57,7 +57,7 @@ export class TranscriptFollower {
   private watch(file: string): FSWatcher | undefined {
     try {
       // Not persistent: a watched transcript must not keep the daemon alive.
-      const watcher = watch(file, { persistent: false }, () => this.written(file));
+      const watcher = watch(file, { persistent: false }, (event) => (event === 'rename' ? this.replaced(file) : this.written(file)));
       watcher.on('error', (error) => this.unwatch(file, error));
       return watcher;
     } catch {
@@ -71,6 +71,15 @@ export class TranscriptFollower {
     followed?.watcher?.close();
     if (followed) followed.watcher = undefined;
     if (error !== undefined) this.fail(file, error);
+  }
+
+  /** The path now names another file (or none): that file is counted from its start, and watched instead. */
+  private replaced(file: string): void {
+    const followed = this.files.get(file);
+    if (!followed || this.closed) return;
+    this.unwatch(file);
+    followed.reader = new TranscriptUsageReader(file);
+    this.follow(file);
   }
 
   private written(file: string): void {

@@ -22,7 +22,7 @@ function dir(): string {
 const assistant = (id: string, inputTokens: number) =>
   `${JSON.stringify({ type: 'assistant', message: { id, model: 'claude-sonnet-4-5', usage: { input_tokens: inputTokens, output_tokens: 1 } } })}\n`;
 
-/** A follower whose reports can be awaited: `until(file, n)` resolves with the first report of `file` counting n messages. */
+/** A follower whose reports can be awaited: `until(done)` once `done()` holds after a report or failure, `counted(file, n)` once `file` was reported with n messages. */
 function follower() {
   const reports: Array<{ file: string; totals: TranscriptUsage }> = [];
   const failures: Array<{ file: string; error: unknown }> = [];

@@ -1,7 +1,7 @@
 import type { ClientIdentity, HostStats, ViewerEvent, ViewerStats } from '../../common/protocol/methods';
 import { hostProtocol, type HostProtocol } from '../../common/protocol/methods';
 import { PROTOCOL_VERSION } from '../../common/protocol/version';
-import { WireError, WireErrorCode } from '../../common/wire/errors';
+import { WireError, WireErrorCode, errorMessage } from '../../common/wire/errors';
 import { RpcPeer } from '../../common/wire/peer';
 import type { HostConfig } from '../config';
 import type { AuditLog } from '../audit/auditLog';
@@ -13,6 +13,7 @@ import type { Session } from '../sessions/session';
 import { HOST_VERSION } from '../version';
 import type { InputHolders } from '../viewers/inputHolders';
 import { Viewer, type ViewerSink } from '../viewers/viewer';
+import { viewStart } from '../viewers/viewStart';
 import { encodeOutputFrameHeader } from '../../common/wire/frame';
 import type { SocketTransport } from '../wire/socketTransport';
 import type { Governance } from '../governance/governance';
@@ -40,6 +41,7 @@ export const CAPABILITIES = [
   'agents',
   'governance',
   'runs',
+  'screen-first',
 ];
 
 /** What a connection needs from the daemon around it. */
@@ -267,7 +269,7 @@ export class ClientConnection implements ViewerSink {
     );
     peer.handle('session.list', () => versionStable(() => ({ sessions: host.sessions.list() })));
     peer.handle('session.start', (params) => guarded(() => ({ session: host.sessions.start(params, this.actor()).snapshotInfo() })));
-    peer.handle('session.attach', (params) => guarded(() => this.attach(params.sessionId, params.fromOffset, params.streamId ?? params.sessionId)));
+    peer.handle('session.attach', (params) => guarded(() => this.attach(params.sessionId, params.fromOffset, params.streamId ?? params.sessionId, params.screenFirst)));
     peer.handle('session.detach', ({ sessionId, streamId = sessionId }) =>
       guarded(() => {
         const viewer = this.viewers.get(streamId);
@@ -319,7 +321,7 @@ export class ClientConnection implements ViewerSink {
     registerRunHandlers(peer, host, () => this.actor(), guarded);
   }
 
-  private async attach(sessionId: string, fromOffset: number | null, streamId: string) {
+  private async attach(sessionId: string, fromOffset: number | null, streamId: string, screenFirst: boolean) {
     const session = this.host.sessions.get(sessionId);
     if (fromOffset !== null && fromOffset > session.endOffset) {
       throw new WireError(
@@ -333,25 +335,43 @@ export class ClientConnection implements ViewerSink {
       this.viewers.delete(streamId);
       this.detachFromSession(previous);
     }
-    let snapshot = null;
-    let streamFrom: number;
-    if (fromOffset === null) {
-      snapshot = await session.screenSnapshot();
-      streamFrom = snapshot.offset;
-    } else if (fromOffset < session.retainedFrom) {
-      snapshot = session.cutSnapshot();
-      streamFrom = session.retainedFrom;
-    } else {
-      streamFrom = fromOffset;
-    }
+    const { snapshot, streamFrom, scrollbackFollows } = await viewStart(session, fromOffset, screenFirst);
     if (this.closed) throw new WireError(WireErrorCode.InternalError, 'connection closed during attach');
     const viewer = new Viewer(session, this, this.host.config, streamFrom, streamId);
     this.viewers.set(streamId, viewer);
-    session.addViewer(viewer);
     this.host.inputHolders.attached(viewer);
     // The reply goes out first (the peer writes it when this promise settles); output follows it.
-    setImmediate(() => viewer.pump());
-    return { session: session.snapshotInfo(), snapshot, streamFrom, streamId };
+    setImmediate(() => {
+      if (scrollbackFollows) void this.sendScrollback(session, viewer);
+      else this.startStreaming(session, viewer);
+    });
+    return { session: session.snapshotInfo(), snapshot, streamFrom, streamId, scrollbackFollows };
+  }
+
+  /**
+   * The second half of a screenFirst attach: the whole screen, which may stand for a later offset than the visible one
+   * the answer carried (the session printed meanwhile), and the stream from there. The view is fed only after it, so no
+   * OUTPUT overtakes it. Keystrokes typed meanwhile reach the session (the view is registered); if the whole screen
+   * cannot be sent, the view streams on from the visible screen, which is exact too, only without history.
+   */
+  private async sendScrollback(session: Session, viewer: Viewer): Promise<void> {
+    try {
+      const snapshot = await session.screenSnapshot();
+      if (!this.ownsViewer(viewer) || this.closed) return;
+      if (snapshot.offset >= viewer.sentOffset) {
+        this.peer.notify('session.scrollback', { sessionId: session.id, streamId: viewer.streamId, snapshot });
+        viewer.startAt(snapshot.offset);
+      }
+    } catch (error) {
+      this.host.log(`client ${this.clientId}: scrollback of ${session.id} not sent: ${errorMessage(error)}`);
+    }
+    this.startStreaming(session, viewer);
+  }
+
+  private startStreaming(session: Session, viewer: Viewer): void {
+    if (!this.ownsViewer(viewer) || this.closed) return;
+    session.addViewer(viewer);
+    viewer.pump();
   }
 
   private stats(): HostStats {

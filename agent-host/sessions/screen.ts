@@ -57,16 +57,17 @@ export class Screen {
     this.terminal.resize(cols, rows);
   }
 
-  /** The screen as of every byte fed so far. */
-  snapshot(): Promise<ScreenSnapshot> {
+  /** The screen as of every byte fed so far; without scrollback, the visible rows only. */
+  snapshot(scrollback = true): Promise<ScreenSnapshot> {
     return new Promise((resolve) => {
-      this.terminal.write('', () => resolve(this.serializeNow()));
+      this.terminal.write('', () => resolve(this.serializeNow(scrollback)));
     });
   }
 
   /** Only valid inside a parse callback or when nothing is pending: it names `parsedOffset`. */
-  serializeNow(): ScreenSnapshot {
-    return { data: this.serializer.serialize(), cols: this.terminal.cols, rows: this.terminal.rows, offset: this.parsed };
+  serializeNow(scrollback = true): ScreenSnapshot {
+    const data = this.serializer.serialize(scrollback ? undefined : { scrollback: 0 });
+    return { data, cols: this.terminal.cols, rows: this.terminal.rows, offset: this.parsed };
   }
 
   /** Whether the program turned bracketed paste on (DECSET 2004): only then may pasted text carry the markers. */

@@ -163,6 +163,10 @@ export class Session implements ViewerSource {
     return this.screen.snapshot();
   }
 
+  visibleScreenSnapshot(): Promise<ScreenSnapshot | null> {
+    return this.screen.visibleSnapshot();
+  }
+
   cutSnapshot(): ScreenSnapshot | null {
     return this.screen.cutSnapshot();
   }

@@ -6,6 +6,8 @@ import { SLEEP_AFTER_QUIET_MS } from './screenSleep';
 /** A screen put to sleep: what the session still asks of it without waking it. */
 interface SleepingScreen {
   snapshot: ScreenSnapshot;
+  /** The same screen without its scrollback, for attaches that draw the visible rows first. */
+  visible: ScreenSnapshot;
   cursorLine: string;
   bracketedPaste: boolean;
 }
@@ -60,7 +62,7 @@ export class SessionScreen {
     if (!live || this.closed || lastOutputAt === null || now - lastOutputAt < SLEEP_AFTER_QUIET_MS || !live.idle) return;
     const snapshot = live.serializeNow();
     this.journal.saveScreen(this.info().id, 'last', snapshot);
-    this.sleeping = { snapshot, cursorLine: live.cursorLineText(), bracketedPaste: live.bracketedPasteMode() };
+    this.sleeping = { snapshot, visible: live.serializeNow(false), cursorLine: live.cursorLineText(), bracketedPaste: live.bracketedPasteMode() };
     live.dispose();
     this.live = undefined;
   }
@@ -91,6 +93,16 @@ export class SessionScreen {
     const last = this.journal.screen(info.id, 'last');
     if (last && last.offset === info.endOffset) return last;
     return this.rebuild();
+  }
+
+  /**
+   * The visible rows of the screen snapshot() would give, when they come cheap (the screen is live or asleep); null
+   * for a screen only stored whole (an ended session's), which is sent whole.
+   */
+  async visibleSnapshot(): Promise<ScreenSnapshot | null> {
+    if (this.sleeping) return this.sleeping.visible;
+    if (this.live) return this.live.snapshot(false);
+    return null;
   }
 
   /** The screen at the retention cut, standing for everything before retainedFrom. */

@@ -43,6 +43,7 @@ export class Viewer {
   private paused = false;
   private stalled = false;
   private endedNotified = false;
+  private pumped = false;
   private closed = false;
   private stallTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -78,9 +79,17 @@ export class Viewer {
     };
   }
 
+  /** Before anything was sent: the client was given a screen standing for `offset`, so the stream begins there. */
+  startAt(offset: number): void {
+    if (this.pumped || offset < this.sent) throw new Error(`viewer ${this.streamId} cannot start at ${offset} after sending to ${this.sent}`);
+    this.sent = offset;
+    this.acked = offset;
+  }
+
   /** Sends whatever the window and the stream allow; called on new output, acks and drains. */
   pump(): void {
     if (this.closed || this.waitingForDrain) return;
+    this.pumped = true;
     for (;;) {
       const window = this.options.highWatermark - (this.sent - this.acked);
       if (window <= 0) return this.setPaused(true);

@@ -26,6 +26,17 @@ export const TerminalReattached = z.object({
 });
 export type TerminalReattached = z.infer<typeof TerminalReattached>;
 
+/**
+ * After a screenFirst attach, which answered with the visible rows only: the whole screen with its scrollback. Replace
+ * the screen with it (write "\x1bc" and snapshot.data, in order with earlier writes); OUTPUT goes on from snapshot.offset.
+ */
+export const TerminalScrollback = z.object({
+  sessionId: SessionId,
+  state: z.literal('scrollback'),
+  snapshot: ScreenSnapshot,
+});
+export type TerminalScrollback = z.infer<typeof TerminalScrollback>;
+
 /** Keystrokes typed while the host was away were not sent (the screen changed meanwhile, the session ended, too many). */
 export const TerminalInputRefused = z.object({
   sessionId: SessionId,
@@ -179,8 +190,15 @@ export const appApi = {
   ...runsApi,
   'terminal.attach': request({
     direction: 'client-to-host',
-    summary: 'Start streaming a session to this window: snapshot first, then OUTPUT frames from streamFrom.',
-    params: z.object({ ...SessionRef, fromOffset: z.number().int().nonnegative().nullable().default(null) }),
+    summary:
+      'Start streaming a session to this window: snapshot first, then OUTPUT frames from streamFrom. screenFirst (with ' +
+      'fromOffset null): the snapshot may be the visible rows only (result.scrollbackFollows); a "scrollback" viewer event ' +
+      'with the whole screen then comes before the first OUTPUT.',
+    params: z.object({
+      ...SessionRef,
+      fromOffset: z.number().int().nonnegative().nullable().default(null),
+      screenFirst: z.boolean().default(false),
+    }),
     result: AttachResult,
   }),
   'terminal.detach': request({
@@ -230,7 +248,7 @@ export const appApi = {
     summary: 'Flow-control and stream state of an attached terminal (including "reattached" after a reconnect).',
     params: z.object({
       host: HostName,
-      event: ViewerEvent.or(TerminalReattached).or(TerminalInputRefused),
+      event: ViewerEvent.or(TerminalReattached).or(TerminalScrollback).or(TerminalInputRefused),
     }),
   }),
   'prompts.raised': notification({

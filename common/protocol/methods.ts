@@ -94,8 +94,21 @@ export const AttachResult = z.object({
   streamFrom: z.number().int().nonnegative(),
   /** The id OUTPUT, INPUT, REPLY and ACK frames of this view carry. */
   streamId: StreamId,
+  /**
+   * True when `snapshot` is the visible screen only (a screenFirst attach): a session.scrollback notification with the
+   * whole screen follows before any OUTPUT of this view.
+   */
+  scrollbackFollows: z.boolean().optional(),
 });
 export type AttachResult = z.infer<typeof AttachResult>;
+
+export const ScrollbackEvent = z.object({
+  sessionId: SessionId,
+  streamId: StreamId,
+  /** The whole screen, scrollback included: it replaces the one the attach answer carried; OUTPUT goes on from its offset. */
+  snapshot: ScreenSnapshot,
+});
+export type ScrollbackEvent = z.infer<typeof ScrollbackEvent>;
 
 export const SessionEvent = z.object({
   type: z.enum(['started', 'status', 'exited', 'resized', 'removed']),
@@ -161,11 +174,13 @@ export const hostProtocol = {
     direction: 'client-to-host',
     summary:
       'Become a viewer. fromOffset null means "current screen, then live". streamId (default: the session id) names this view ' +
-      'in binary frames; attaching again with the same streamId replaces that view.',
+      'in binary frames; attaching again with the same streamId replaces that view. screenFirst (with fromOffset null): ' +
+      'the answer carries the visible screen only, and the scrollback follows in session.scrollback before any OUTPUT.',
     params: z.object({
       sessionId: SessionId,
       fromOffset: z.number().int().nonnegative().nullable().default(null),
       streamId: StreamId.optional(),
+      screenFirst: z.boolean().default(false),
     }),
     result: AttachResult,
   }),
@@ -233,6 +248,13 @@ export const hostProtocol = {
     direction: 'host-to-client',
     summary: "This client's flow-control state for a session it views.",
     params: ViewerEvent,
+  }),
+  'session.scrollback': notification({
+    direction: 'host-to-client',
+    summary:
+      'After a screenFirst attach: the whole screen with its scrollback, sent before the first OUTPUT of the view, which ' +
+      'continues from snapshot.offset.',
+    params: ScrollbackEvent,
   }),
   'session.detached': notification({
     direction: 'host-to-client',

@@ -103,7 +103,7 @@ export class CoreClient {
     ...governanceRequests(() => this.core),
     ...agentRequests((host) => this.core.host(host).lane()),
     ...runRequests(() => this.core),
-    'terminal.attach': ({ host, sessionId, fromOffset }) => this.terminals(host).attach(sessionId, fromOffset),
+    'terminal.attach': ({ host, sessionId, fromOffset, screenFirst }) => this.terminals(host).attach(sessionId, fromOffset, screenFirst),
     'terminal.detach': async ({ host, sessionId }) => {
       await this.lanes.get(host)?.lane.detach(sessionId);
       return {};

@@ -1,6 +1,7 @@
-import { terminalKey, type TerminalInputRefused, type TerminalReattached } from '../../common/app/api';
+import { terminalKey, type TerminalInputRefused, type TerminalReattached, type TerminalScrollback } from '../../common/app/api';
 import type { Unsubscribe } from '../../common/events';
 import type { AttachResult, ViewerEvent } from '../../common/protocol/methods';
+import type { ScreenSnapshot } from '../../common/protocol/session';
 import { LocalError, errorMessage } from '../../common/wire/errors';
 import type { OutputFrame } from '../../common/wire/peer';
 import { backoffDelay } from '../fleet/backoff';
@@ -8,11 +9,11 @@ import { debug } from '../fleet/debug';
 import type { HostConnection } from '../fleet/hostConnection';
 import type { Lane } from '../fleet/lane';
 
-export type TerminalViewerEvent = ViewerEvent | TerminalReattached | TerminalInputRefused;
+export type TerminalViewerEvent = ViewerEvent | TerminalReattached | TerminalScrollback | TerminalInputRefused;
 
 export interface TerminalSink {
   output(key: string, offset: number, data: Uint8Array): void;
-  /** 'reattached' comes before the first OUTPUT of the resumed stream, so its snapshot can be drawn first. */
+  /** 'reattached' and 'scrollback' come before the first OUTPUT of the stream they place, so their snapshot is drawn first. */
   viewer(host: string, event: TerminalViewerEvent): void;
   error?(host: string, sessionId: string, error: Error): void;
 }
@@ -25,6 +26,10 @@ interface Viewer {
   next: number;
   /** While an attach is in flight, frames wait here (they may overtake the attach result). */
   held: OutputFrame[] | null;
+  /** The whole screen after a screenFirst attach, when it overtook the attach result (it precedes every frame). */
+  heldScrollback: ScreenSnapshot | null;
+  /** A screenFirst attach answered with the visible rows and its whole screen has not come yet. */
+  scrollbackPending: boolean;
   /** Keystrokes typed while there was no stream to put them on (see flushTypedAhead for when they are sent). */
   typedAhead: Uint8Array[];
   typedBytes: number;
@@ -68,12 +73,13 @@ export class TerminalLane {
     return this.viewers.size === 0;
   }
 
-  async attach(sessionId: string, fromOffset: number | null): Promise<AttachResult> {
-    const viewer: Viewer = { next: 0, held: [], typedAhead: [], typedBytes: 0 };
+  /** screenFirst: the consumer draws the visible rows first and handles the 'scrollback' event that follows. */
+  async attach(sessionId: string, fromOffset: number | null, screenFirst = false): Promise<AttachResult> {
+    const viewer: Viewer = { next: 0, held: [], heldScrollback: null, scrollbackPending: false, typedAhead: [], typedBytes: 0 };
     this.viewers.set(sessionId, viewer);
     try {
       // Typed before the first screen arrived: the consumer sent it blind on purpose (a UI's type-ahead), so it goes.
-      return await this.attachViewer(sessionId, viewer, fromOffset, (lane) => this.flushTypedAhead(sessionId, viewer, lane, null));
+      return await this.attachViewer(sessionId, viewer, fromOffset, screenFirst, (lane) => this.flushTypedAhead(sessionId, viewer, lane, null));
     } catch (error) {
       if (this.viewers.get(sessionId) === viewer) this.viewers.delete(sessionId);
       throw error;
@@ -147,17 +153,35 @@ export class TerminalLane {
     sessionId: string,
     viewer: Viewer,
     fromOffset: number | null,
+    screenFirst: boolean,
     beforeStream: (lane: Lane, result: AttachResult) => void,
   ): Promise<AttachResult> {
     viewer.held ??= [];
+    viewer.heldScrollback = null;
     const lane = await this.ensureLane();
-    const result = await lane.peer.request('session.attach', { sessionId, fromOffset, streamId: this.streamId(sessionId) });
+    const result = await lane.peer.request('session.attach', { sessionId, fromOffset, streamId: this.streamId(sessionId), screenFirst });
     viewer.next = result.streamFrom;
+    viewer.scrollbackPending = result.scrollbackFollows === true;
     beforeStream(lane, result);
     const held = viewer.held ?? [];
+    const scrollback = viewer.heldScrollback;
     viewer.held = null;
+    viewer.heldScrollback = null;
+    // The consumer gets the result after this returns, so it may see the event first: it holds it as it holds output.
+    if (scrollback) this.scrollback(sessionId, viewer, scrollback);
     for (const frame of held) this.accept(sessionId, viewer, frame);
     return result;
+  }
+
+  /**
+   * The whole screen of a screenFirst attach; the stream goes on from its offset. One older than what the consumer
+   * already has is a previous attach's (the consumer attached again meanwhile), never this stream's: dropped.
+   */
+  private scrollback(sessionId: string, viewer: Viewer, snapshot: ScreenSnapshot): void {
+    if (snapshot.offset < viewer.next) return;
+    viewer.next = snapshot.offset;
+    viewer.scrollbackPending = false;
+    this.sink.viewer(this.host.name, { sessionId, state: 'scrollback', snapshot });
   }
 
   private ensureLane(): Promise<Lane> {
@@ -172,6 +196,13 @@ export class TerminalLane {
           lane.peer.onOutput((frame) => this.onOutput(frame)),
           lane.peer.onNotification('session.viewer', (event) => {
             if (this.sessionOf(event.streamId) !== null) this.sink.viewer(this.host.name, event);
+          }),
+          lane.peer.onNotification('session.scrollback', (event) => {
+            const sessionId = this.sessionOf(event.streamId);
+            const viewer = sessionId === null ? undefined : this.viewers.get(sessionId);
+            if (!viewer || sessionId === null) return;
+            if (viewer.held) viewer.heldScrollback = event.snapshot;
+            else this.scrollback(sessionId, viewer, event.snapshot);
           }),
           lane.peer.onNotification('session.detached', (event) => {
             if (this.sessionOf(event.streamId) !== null) this.hostDetached(event.sessionId, event.reason);
@@ -233,7 +264,9 @@ export class TerminalLane {
     if (viewer.held) return;
     const seen = viewer.next;
     try {
-      await this.attachViewer(sessionId, viewer, seen, (lane, result) => {
+      // The lane dropped between a screenFirst answer and its whole screen: ask for the whole screen now (nothing of the
+      // stream was shown yet, so it replaces only the visible rows).
+      await this.attachViewer(sessionId, viewer, viewer.scrollbackPending ? null : seen, false, (lane, result) => {
         // First, before any resumed OUTPUT: a snapshot (the host cut output we had not seen) must be drawn before the stream.
         this.sink.viewer(this.host.name, { sessionId, state: 'reattached', streamFrom: result.streamFrom, snapshot: result.snapshot });
         this.flushTypedAhead(sessionId, viewer, lane, { seen, result });

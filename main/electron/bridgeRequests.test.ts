@@ -5,7 +5,7 @@ import { parseAck, parseBridgeRequest, parseInput, replyFromError } from './brid
 describe('parseBridgeRequest', () => {
   it('passes a valid request with defaults applied', () => {
     const parsed = parseBridgeRequest('terminal.attach', { host: 'vm-1', sessionId: 's-1' });
-    expect(parsed).toEqual({ ok: true, method: 'terminal.attach', params: { host: 'vm-1', sessionId: 's-1', fromOffset: null } });
+    expect(parsed).toEqual({ ok: true, method: 'terminal.attach', params: { host: 'vm-1', sessionId: 's-1', fromOffset: null, screenFirst: false } });
   });
 
   it('refuses unknown methods, notifications and prototype keys', () => {

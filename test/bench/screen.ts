@@ -12,9 +12,11 @@ export const SCREEN = { cols: 120, rows: 32 } as const;
  */
 export class ScreenWatcher {
   private readonly terminal = new Terminal({ cols: SCREEN.cols, rows: SCREEN.rows, scrollback: 1000, allowProposedApi: true });
-  private resolveComplete: (() => void) | undefined;
-  readonly complete: Promise<void>;
+  private resolveComplete: ((at: bigint) => void) | undefined;
+  /** Resolves with the moment (process.hrtime.bigint) the complete screen was parsed, not when a waiter resumes. */
+  readonly complete: Promise<bigint>;
   private done = false;
+  private history: { firstLine: string; lines: number; resolve: (at: bigint) => void } | undefined;
 
   constructor(private readonly expectedRows: readonly string[]) {
     if (expectedRows.length !== SCREEN.rows) throw new RangeError(`expected ${SCREEN.rows} rows, got ${expectedRows.length}`);
@@ -25,6 +27,14 @@ export class ScreenWatcher {
     this.terminal.write(data, () => this.check());
   }
 
+  /** Resolves (as `complete` does) once the complete screen also has `lines` lines of scrollback above it, the oldest being `firstLine`. */
+  untilHistory(firstLine: string, lines: number): Promise<bigint> {
+    return new Promise((resolve) => {
+      this.history = { firstLine, lines, resolve };
+      this.check();
+    });
+  }
+
   visibleRows(): string[] {
     const buffer = this.terminal.buffer.active;
     const rows: string[] = [];
@@ -33,11 +43,17 @@ export class ScreenWatcher {
   }
 
   private check(): void {
-    if (this.done) return;
+    const at = process.hrtime.bigint();
     const rows = this.visibleRows();
-    if (rows.every((row, index) => row === this.expectedRows[index])) {
+    if (!rows.every((row, index) => row === this.expectedRows[index])) return;
+    if (!this.done) {
       this.done = true;
-      this.resolveComplete?.();
+      this.resolveComplete?.(at);
+    }
+    const buffer = this.terminal.buffer.active;
+    if (this.history && buffer.baseY === this.history.lines && buffer.getLine(0)?.translateToString(true) === this.history.firstLine) {
+      this.history.resolve(at);
+      this.history = undefined;
     }
   }
 

@@ -295,4 +295,21 @@ describe('the control room in Chromium (browser mode, real core, real sshd, real
         `palette opened during the flood in ${paletteMs.toFixed(0)} ms; worst frame gap ${probe.maxGap.toFixed(0)} ms over ${probe.frames} frames (idle baseline: worst gap ${idleGap.toFixed(0)} ms in 2 s)`,
     );
   }, 300_000);
+
+  it('reopens a terminal with its screen first and the host\'s scrollback after it, exactly', async () => {
+    await page.locator(`[data-terminal="${firstKey}"] button[title="Close pane (the session keeps running)"]`).click();
+    await page.waitForFunction((key) => !(window as unknown as TerminalsHook).__flightdeckTerminals.keys().includes(key), firstKey);
+    await page.locator(`[data-host="vm"] .session-row[data-session="${firstKey.split('~')[1]}"] .session-open`).click();
+    // The host keeps 1,000 lines above the screen: 199100 is among them once the scrollback has replaced the first screen.
+    const text = await waitForTerminalText(page, firstKey, /^199100$/m);
+    const numbers = text.split('\n').filter((line) => /^\d+$/.test(line)).map(Number);
+    expect(numbers.length).toBeGreaterThan(1000);
+    // One run of consecutive lines ending at the flood's last: nothing doubled, nothing missing between screen and history.
+    expect(numbers.every((value, index) => index === 0 || value === numbers[index - 1]! + 1)).toBe(true);
+    expect(numbers.at(-1)).toBe(200000);
+    expect(text).toMatch(/^200000\nflood-done\n/m);
+    await page.locator(`[data-terminal="${firstKey}"] .pane-body`).click();
+    await page.keyboard.type('echo after-reopen\n');
+    await waitForTerminalText(page, firstKey, /^after-reopen$/m);
+  });
 });

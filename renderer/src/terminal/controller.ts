@@ -2,9 +2,10 @@ import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { Terminal } from '@xterm/xterm';
-import type { TerminalReattached } from '../../../common/app/api';
+import type { TerminalReattached, TerminalScrollback } from '../../../common/app/api';
 import type { AppClient } from '../../../common/app/client';
 import type { AttachResult } from '../../../common/protocol/methods';
+import type { ScreenSnapshot } from '../../../common/protocol/session';
 import { isTerminalReply } from '../../../common/terminal/replies';
 import { errorMessage } from '../../../common/wire/errors';
 import { isAppShortcut } from '../lib/shortcuts';
@@ -31,6 +32,8 @@ const REATTACH_GRACE_MS = 15_000;
 /** Long enough to read the refused-keystrokes notice, short enough not to linger over a live screen. */
 const REFUSED_NOTICE_MS = 10_000;
 const encoder = new TextEncoder();
+/** RIS: a full reset written in order with the bytes before it (term.reset() would act before writes still queued). */
+const RESET = '\x1bc';
 
 /**
  * One xterm bound to one session stream. Output goes from the client straight into term.write and is acked
@@ -45,6 +48,8 @@ export class TerminalController {
   /** Offset one past the last byte handed to xterm; -1 until attached. */
   private nextOffset = -1;
   private early: Array<{ offset: number; data: Uint8Array }> = [];
+  /** The whole screen of this attach, when it came before the attach result did. */
+  private earlyScrollback: ScreenSnapshot | null = null;
   private state: StreamState = { phase: 'attaching' };
   private refused: RefusedInput | null = null;
   private refusedTimer: ReturnType<typeof setTimeout> | undefined;
@@ -121,6 +126,8 @@ export class TerminalController {
         host: this.host,
         sessionId: this.sessionId,
         fromOffset: null,
+        // The visible rows are drawn at once; the history (up to 1,000 lines on the host) replaces them moments later.
+        screenFirst: true,
       });
       if (this.disposed) return;
       this.start(result);
@@ -164,14 +171,21 @@ export class TerminalController {
     // Still attaching: the attach result places the stream itself.
     if (this.nextOffset < 0) return;
     if (snapshot) {
-      this.term.reset();
-      this.term.write(snapshot.data);
-      this.nextOffset = snapshot.offset;
+      this.replaceScreen(snapshot);
     } else if (streamFrom > this.nextOffset) {
       void this.reattachFresh();
       return;
     }
     if (this.state.phase === 'resuming') this.setState({ phase: 'live' });
+  }
+
+  /** The whole screen after the visible rows the attach drew; the stream goes on from its offset. */
+  scrollback({ snapshot }: TerminalScrollback): void {
+    if (this.nextOffset < 0) {
+      this.earlyScrollback = snapshot;
+      return;
+    }
+    if (snapshot.offset >= this.nextOffset) this.replaceScreen(snapshot);
   }
 
   /** Shows, for a while, that keystrokes typed during a reconnect were dropped by the core instead of sent blind. */
@@ -241,20 +255,26 @@ export class TerminalController {
   }
 
   private start(result: AttachResult): void {
-    if (result.snapshot) {
-      this.term.reset();
-      this.term.write(result.snapshot.data);
-    }
+    if (result.snapshot) this.replaceScreen(result.snapshot);
     this.nextOffset = result.streamFrom;
+    const scrollback = this.earlyScrollback;
+    this.earlyScrollback = null;
+    if (scrollback && scrollback.offset >= this.nextOffset) this.replaceScreen(scrollback);
     const early = this.early;
     this.early = [];
     for (const chunk of early) this.output(chunk.offset, chunk.data);
   }
 
+  private replaceScreen(snapshot: ScreenSnapshot): void {
+    this.term.write(RESET + snapshot.data);
+    this.nextOffset = snapshot.offset;
+  }
+
   private async reattachFresh(): Promise<void> {
     this.nextOffset = -1;
     this.early = [];
-    this.term.reset();
+    this.earlyScrollback = null;
+    this.term.write(RESET);
     await this.attach();
   }
 

@@ -4,12 +4,13 @@ import { TerminalController } from './controller';
 
 const controllers = new Map<string, TerminalController>();
 
-/** Routes every OUTPUT frame to its terminal, and "reattached" / "input-refused" events to theirs; call once per client. */
+/** Routes every OUTPUT frame to its terminal, and "reattached" / "scrollback" / "input-refused" events to theirs; call once per client. */
 export function routeStreams(client: AppClient): void {
   client.onOutput((key, offset, data) => controllers.get(key)?.output(offset, data));
   client.on('terminal.viewer', ({ host, event }) => {
     const controller = controllers.get(terminalKey(host, event.sessionId));
     if (event.state === 'reattached') controller?.reattached(event);
+    else if (event.state === 'scrollback') controller?.scrollback(event);
     else if (event.state === 'input-refused') controller?.inputRefused({ bytes: event.bytes, reason: event.reason });
   });
   client.on('hosts.changed', ({ host }) => {

@@ -2,9 +2,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { terminalKey } from '../../../common/app/api';
-import type { ViewerEvent } from '../../../common/protocol/methods';
 import type { CoreClient } from '../../../main/core/coreClient';
 import { FleetCore } from '../../../main/core/fleetCore';
+import type { TerminalViewerEvent } from '../../../main/core/terminalLane';
 import { shellQuote } from '../ssh';
 import type { Sshd } from '../../harness/sshd';
 import { BENCH_BUNDLE, BenchHost } from './host';
@@ -16,7 +16,7 @@ export interface CoreTarget {
 }
 
 type OutputHandler = (offset: number, data: Uint8Array) => void;
-type ViewerHandler = (event: ViewerEvent | { sessionId: string; state: 'reattached'; streamFrom: number }) => void;
+type ViewerHandler = (event: TerminalViewerEvent) => void;
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 

@@ -62,8 +62,8 @@ export class TmuxHistory {
       timer = setTimeout(() => reject(new Error(`tmux screen incomplete: ${JSON.stringify(watcher.visibleRows().slice(-3))}`)), ATTACH_TIMEOUT_MS);
     });
     try {
-      await Promise.race([watcher.complete, timeout]);
-      return Number(process.hrtime.bigint() - started!) / 1e6;
+      const completedAt = await Promise.race([watcher.complete, timeout]);
+      return Number(completedAt - started!) / 1e6;
     } finally {
       clearTimeout(timer);
       terminal.kill();

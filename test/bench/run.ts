@@ -16,6 +16,7 @@ import { uiGroup } from './groups/ui';
 import { buildBenchBundle } from './flightdeck/host';
 import { describeMachine } from './machine';
 import { formatMarkdown, formatTable, writeMarkdown } from './report';
+import { stopStrays } from './strays';
 import { runGroup, type Group, type GroupResult } from './suite';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await sshd.stop();
+    await stopStrays(dir, log);
     await rm(dir, { recursive: true, force: true });
   }
   const elapsedS = (Date.now() - started) / 1000;

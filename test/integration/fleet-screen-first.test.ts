@@ -1,15 +1,13 @@
 // The client core's screenFirst attach over real SSH: what a window is handed (the visible rows, then the whole
 // screen, then the stream), in the order it is handed, whichever of the answer and the event comes first.
-import { writeFile } from 'node:fs/promises';
-import headless from '@xterm/headless';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { terminalKey, type AppApi } from '../../common/app/api';
 import type { ParsedParamsOf } from '../../common/protocol/define';
 import type { CoreClient } from '../../main/core/coreClient';
 import { FleetCore } from '../../main/core/fleetCore';
-import { startSshd, type Sshd } from '../harness/sshd';
 import { waitFor } from './agent-host/client';
-import { makeWorld, stopDaemon, type FleetWorld } from './fleet/env';
+import { drawScreen, HOST_SCROLLBACK } from './agent-host/screen';
+import { withVm } from './fleet/env';
 
 type ViewerEvent = ParsedParamsOf<AppApi, 'terminal.viewer'>['event'];
 type Handed = { kind: 'output'; offset: number; data: Uint8Array } | { kind: 'event'; event: ViewerEvent };
@@ -19,43 +17,24 @@ const ROWS = 24;
 const LINES = 1500;
 const HISTORY = `i=1; while [ $i -le ${LINES} ]; do echo "line $i"; i=$((i+1)); done`;
 
-async function draw(writes: (string | Uint8Array)[]): Promise<{ rows: string[]; scrollback: number; oldest: string }> {
-  const terminal = new headless.Terminal({ cols: COLS, rows: ROWS, scrollback: 1000, allowProposedApi: true });
-  try {
-    for (const data of writes) await new Promise<void>((resolve) => terminal.write(data, resolve));
-    const buffer = terminal.buffer.active;
-    const rows = Array.from({ length: ROWS }, (_, y) => buffer.getLine(buffer.baseY + y)?.translateToString(true) ?? '');
-    return { rows, scrollback: buffer.baseY, oldest: buffer.getLine(0)?.translateToString(true) ?? '' };
-  } finally {
-    terminal.dispose();
-  }
-}
+const draw = (writes: (string | Uint8Array)[]) => drawScreen(writes, COLS, ROWS);
 
 describe('a window attaching screen first through the client core', { timeout: 120_000 }, () => {
-  let sshd: Sshd;
-  let world: FleetWorld;
+  const vm = withVm();
   let core: FleetCore | undefined;
-  let hostDir: string;
 
   beforeEach(async () => {
-    sshd = await startSshd({ hardened: true });
-    world = await makeWorld();
-    await world.writeSshConfig(sshd.sshConfigEntry('vm'));
-    await writeFile(world.knownHostsPath, `${sshd.knownHostsLine}\n`);
     for (const name of ['FLIGHTDECK_SSH_CONFIG', 'FLIGHTDECK_KNOWN_HOSTS', 'FLIGHTDECK_AGENT_HOST_NODE_MODULES', 'SSH_AUTH_SOCK']) {
-      process.env[name] = world.env[name];
+      process.env[name] = vm.world.env[name];
     }
-    hostDir = world.hostDir('vm');
-    core = FleetCore.open({ home: world.home, clientName: 'fleet-screen-first-test' });
-    expect((await core.addHost({ name: 'vm', target: 'vm', hostDir })).state).toBe('connected');
+    core = FleetCore.open({ home: vm.world.home, clientName: 'fleet-screen-first-test' });
+    expect((await core.addHost({ name: 'vm', target: 'vm', hostDir: vm.world.hostDir('vm') })).state).toBe('connected');
   });
 
-  afterEach(async () => {
+  // Before withVm's own afterEach (hooks run in reverse): the core lets go of the host, then the world stops its daemon.
+  afterEach(() => {
     core?.close();
     core = undefined;
-    await stopDaemon(hostDir);
-    await world.cleanup();
-    await sshd.stop();
   });
 
   it('hands over the visible rows, then the whole screen, then the stream from its offset; typed keys are echoed', async () => {
@@ -102,9 +81,9 @@ describe('a window attaching screen first through the client core', { timeout: 1
     }
     // What a renderer draws: the visible rows, then the reset and the whole screen, then the stream.
     const drawn = await draw([result.snapshot!.data, '\u001bc', snapshot.data, ...rest.map((item) => (item as { data: Uint8Array }).data)]);
-    expect(drawn.scrollback).toBe(1000);
+    expect(drawn.scrollback).toBe(HOST_SCROLLBACK);
     expect(drawn.rows.slice(ROWS - 5)).toEqual([`line ${LINES}`, 'printed', 'typed', 'typed', '']);
     // 1,503 lines printed, 23 on screen above the cursor's row, 1,000 above those.
-    expect(drawn.oldest).toBe(`line ${LINES + 3 - (ROWS - 1) - 1000 + 1}`);
+    expect(drawn.oldest).toBe(`line ${LINES + 3 - (ROWS - 1) - HOST_SCROLLBACK + 1}`);
   });
 });

@@ -1,15 +1,13 @@
-import xtermHeadless from '@xterm/headless';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ScreenSnapshot } from '../../../common/protocol/session';
 import { hello, OutputCollector, spawnLocalBridge, waitFor, type HostPeer, type LocalBridge } from './client';
 import { StateDirs } from './fixture';
+import { drawScreen, HOST_SCROLLBACK } from './screen';
 
-const { Terminal } = xtermHeadless;
 const dirs = new StateDirs();
 const bridges: LocalBridge[] = [];
 const COLS = 80;
 const ROWS = 24;
-const HOST_SCROLLBACK = 1000;
 
 afterEach(async () => {
   for (const local of bridges.splice(0)) {
@@ -45,18 +43,7 @@ function record(peer: HostPeer, streamId: string): Arrival[] {
   return arrivals;
 }
 
-/** What a viewer's emulator shows after `writes`: the visible rows and how many lines of scrollback sit above them. */
-async function draw(...writes: (string | Uint8Array)[]): Promise<{ rows: string[]; scrollback: number; oldest: string }> {
-  const terminal = new Terminal({ cols: COLS, rows: ROWS, scrollback: HOST_SCROLLBACK, allowProposedApi: true });
-  try {
-    for (const data of writes) await new Promise<void>((resolve) => terminal.write(data, resolve));
-    const buffer = terminal.buffer.active;
-    const rows = Array.from({ length: ROWS }, (_, y) => buffer.getLine(buffer.baseY + y)?.translateToString(true) ?? '');
-    return { rows, scrollback: buffer.baseY, oldest: buffer.getLine(0)?.translateToString(true) ?? '' };
-  } finally {
-    terminal.dispose();
-  }
-}
+const draw = (...writes: (string | Uint8Array)[]) => drawScreen(writes, COLS, ROWS);
 
 async function printed(peer: HostPeer, sessionId: string, bytes: number): Promise<void> {
   await waitFor(

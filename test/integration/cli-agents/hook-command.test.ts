@@ -49,6 +49,11 @@ function spawnHook(client: HookClient, args: string[], stdin: string | null, env
   const started = Date.now();
   const [command, ...argv] = client.argv(args);
   const child = spawn(command!, argv, { env: { PATH: process.env.PATH ?? '', ...env } });
+  // A client that refuses its command line exits without reading stdin: writing it then fails with EPIPE, which the
+  // exit code and stderr already answer for.
+  child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   if (stdin !== null) child.stdin.end(stdin);
   let stdout = '';
   let stderr = '';

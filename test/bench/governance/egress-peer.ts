@@ -6,7 +6,9 @@
 //   client JOB   the agent: uploads then downloads (a warm-up transfer each, then the measured one), either straight
 //                to the origin or through a proxy with `CONNECT` (the forwarder's HTTP proxy port, as HTTPS_PROXY
 //                makes curl/git/pip do, or the agent's egress Unix socket itself). Prints one JSON line of figures.
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 
 export interface EgressClientJob {
@@ -24,6 +26,8 @@ export interface EgressClientResult {
   uploadMiBps: number;
   /** MiB/s origin → agent, from the request to the last byte received. */
   downloadMiBps: number;
+  /** Via `proxy-port`: CPU seconds (user + system) the forwarder, this client's parent, spent relaying this client's transfers. */
+  forwarderCpuS?: number;
 }
 
 const CHUNK = 64 * 1024;
@@ -178,11 +182,24 @@ async function download(job: EgressClientJob, size: number): Promise<number> {
 
 async function runClient(job: EgressClientJob): Promise<EgressClientResult> {
   const chunk = Buffer.alloc(CHUNK, 0xa5);
+  const forwarderCpuBefore = job.via === 'proxy-port' ? parentCpuSeconds() : 0;
   await upload(job, job.warmupBytes, chunk);
   const uploadMiBps = await upload(job, job.bytes, chunk);
   await download(job, job.warmupBytes);
   const downloadMiBps = await download(job, job.bytes);
-  return { uploadMiBps, downloadMiBps };
+  return { uploadMiBps, downloadMiBps, ...(job.via === 'proxy-port' ? { forwarderCpuS: parentCpuSeconds() - forwarderCpuBefore } : {}) };
+}
+
+/** The parent's user + system CPU time, read from /proc while it still runs (it exits after this client). */
+function parentCpuSeconds(): number {
+  const parent = process.ppid;
+  const command = readFileSync(`/proc/${parent}/cmdline`, 'utf8');
+  if (!command.includes('sandbox-exec')) throw new Error(`the parent (pid ${parent}) is not the forwarder: ${command.replaceAll('\0', ' ')}`);
+  // Fields after the command name in parentheses (which may hold spaces); utime and stime are fields 14 and 15.
+  const stat = readFileSync(`/proc/${parent}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
 const [role, jobText] = process.argv.slice(2);

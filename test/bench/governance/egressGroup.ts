@@ -56,6 +56,7 @@ export function egressGroup(context: BenchContext, link?: { id: string; label: s
       download: result.downloadMiBps,
       upload: result.uploadMiBps,
       ...(proxied ? { daemonCpu: (cpu.user + cpu.system) / 1e6 / relayedGiB } : {}),
+      ...(result.forwarderCpuS === undefined ? {} : { forwarderCpu: result.forwarderCpuS / relayedGiB }),
     };
   };
 
@@ -80,6 +81,7 @@ export function egressGroup(context: BenchContext, link?: { id: string; label: s
       { key: 'download', label: 'download (origin → agent)', unit: 'MiB/s', better: 'higher', digits: 0 },
       { key: 'upload', label: 'upload (agent → origin)', unit: 'MiB/s', better: 'higher', digits: 0 },
       { key: 'daemonCpu', label: 'daemon (EgressProxy) CPU per GiB relayed', unit: 's/GiB', better: 'lower', digits: 2 },
+      { key: 'forwarderCpu', label: 'forwarder (sandbox-exec) CPU per GiB relayed', unit: 's/GiB', better: 'lower', digits: 2 },
     ],
     peer: EGRESS_DIRECT,
     rounds: context.sizes.egressRounds,
@@ -132,6 +134,8 @@ export function egressGroup(context: BenchContext, link?: { id: string; label: s
           'The origin is on loopback, so the direct lane runs at memory speed and is CPU-bound: the proxied path carries each byte through two more processes (forwarder, daemon) and three more socket hops on the same cores, and each relaying process spends 1–2 s of CPU per GiB, most of it in the kernel copying through sockets. See the 1 Gbit/s group for an origin across a network.',
           'The daemon reads a tunnel\'s origin socket into one reused buffer (agent-host/egress/splice.ts connectForRelay): a new 64 KiB buffer per read made V8 mark the whole heap over and over while bytes flowed, roughly 40% of the daemon\'s CPU per GiB (before and after in the analysis below). Its reads from the agent\'s side (sockets accepted by node:http) and the forwarder\'s reads still allocate per read.',
           '"EgressProxy alone" skips the forwarder (the agent CONNECTs on its Unix socket directly), to tell the forwarder\'s share from the proxy\'s.',
+          'Forwarder CPU is the `sandbox-exec` process\'s user+system time while it relays the agent\'s four transfers (read by the agent, its child, from /proc before and after), per GiB carried. Its start-up is not counted.',
+          'Daemon CPU per GiB is bimodal across bench processes (about 1 s/GiB in some, 2–3 s/GiB in others, the same for both proxied lanes of one process): in the slow ones V8 marks the bench process\'s whole heap (~62 MiB, with tsx loaded) every ~100 ms while bytes flow, freeing almost nothing. See the analysis below.',
         ],
   };
 }

@@ -90,6 +90,24 @@ describe('RpcPeer', () => {
     await expect(input).resolves.toMatchObject({ kind: 'input', sessionId: 's1' });
   });
 
+  it('sends several acks in one write, each arriving as its own ACK frame in order', async () => {
+    const [a, b] = createMemoryTransportPair();
+    const writes: Uint8Array[] = [];
+    const write = a.write.bind(a);
+    a.write = (bytes) => (writes.push(bytes), write(bytes));
+    const client = new RpcPeer<HostProtocol>(hostProtocol, a);
+    const host = new RpcPeer<HostProtocol>(hostProtocol, b);
+    const acks: unknown[] = [];
+    const all = new Promise((resolve) => host.onAck((frame) => acks.push(frame) === 3 && resolve(acks)));
+    client.sendAcks([['t1.s1', 10], ['t1.s2', 2 ** 40], ['t1.s1', 12]]);
+    await expect(all).resolves.toEqual([
+      { kind: 'ack', sessionId: 't1.s1', offset: 10 },
+      { kind: 'ack', sessionId: 't1.s2', offset: 2 ** 40 },
+      { kind: 'ack', sessionId: 't1.s1', offset: 12 },
+    ]);
+    expect(writes).toHaveLength(1);
+  });
+
   it('carries a result bigger than a frame (a snapshot with its scrollback) in parts, and a paste in several INPUT frames', async () => {
     const { client, host } = pair();
     // ~9 MiB of JSON: more than two frames' worth.

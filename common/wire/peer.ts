@@ -172,6 +172,19 @@ export class RpcPeer<T extends Registry> {
     return !this.transport.closed && this.transport.write(encodeAckFrame(sessionId, offset));
   }
 
+  /** Several streams' acks in one write: over SSH one packet, not one per ack. */
+  sendAcks(acks: ReadonlyArray<readonly [sessionId: string, offset: number]>): boolean {
+    if (this.transport.closed) return false;
+    const frames = acks.map(([sessionId, offset]) => encodeAckFrame(sessionId, offset));
+    const joined = new Uint8Array(frames.reduce((total, frame) => total + frame.length, 0));
+    let at = 0;
+    for (const frame of frames) {
+      joined.set(frame, at);
+      at += frame.length;
+    }
+    return this.transport.write(joined);
+  }
+
   onOutput(listener: (frame: OutputFrame) => void): Unsubscribe {
     return this.outputs.on(listener);
   }

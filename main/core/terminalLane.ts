@@ -8,6 +8,7 @@ import { backoffDelay } from '../fleet/backoff';
 import { debug } from '../fleet/debug';
 import type { HostConnection } from '../fleet/hostConnection';
 import type { Lane } from '../fleet/lane';
+import { AckBatcher } from './ackBatcher';
 
 export type TerminalViewerEvent = ViewerEvent | TerminalReattached | TerminalScrollback | TerminalInputRefused;
 
@@ -54,6 +55,7 @@ export class TerminalLane {
   private failures = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private laneListeners: Unsubscribe[] = [];
+  private readonly acks = new AckBatcher((acks) => this.liveLane()?.peer.sendAcks(acks));
 
   constructor(
     private readonly host: HostConnection,
@@ -81,13 +83,17 @@ export class TerminalLane {
       // Typed before the first screen arrived: the consumer sent it blind on purpose (a UI's type-ahead), so it goes.
       return await this.attachViewer(sessionId, viewer, fromOffset, screenFirst, (lane) => this.flushTypedAhead(sessionId, viewer, lane, null));
     } catch (error) {
-      if (this.viewers.get(sessionId) === viewer) this.viewers.delete(sessionId);
+      if (this.viewers.get(sessionId) === viewer) {
+        this.viewers.delete(sessionId);
+        this.acks.end(this.streamId(sessionId));
+      }
       throw error;
     }
   }
 
   async detach(sessionId: string): Promise<void> {
     if (!this.viewers.delete(sessionId)) return;
+    this.acks.end(this.streamId(sessionId));
     await this.lane?.peer.request('session.detach', { sessionId, streamId: this.streamId(sessionId) }).catch(() => undefined);
   }
 
@@ -116,7 +122,7 @@ export class TerminalLane {
   }
 
   ack(sessionId: string, offset: number): void {
-    if (this.viewers.has(sessionId)) this.liveLane()?.peer.sendAck(this.streamId(sessionId), offset);
+    if (this.viewers.has(sessionId)) this.acks.ack(this.streamId(sessionId), offset);
   }
 
   async resize(sessionId: string, cols: number, rows: number): Promise<void> {
@@ -161,6 +167,7 @@ export class TerminalLane {
     const lane = await this.ensureLane();
     const result = await lane.peer.request('session.attach', { sessionId, fromOffset, streamId: this.streamId(sessionId), screenFirst });
     viewer.next = result.streamFrom;
+    this.acks.begin(this.streamId(sessionId), result.streamFrom, lane.hello.highWatermark);
     viewer.scrollbackPending = result.scrollbackFollows === true;
     beforeStream(lane, result);
     const held = viewer.held ?? [];
@@ -251,6 +258,7 @@ export class TerminalLane {
     if (!viewer) return;
     if (reason === 'removed') {
       this.viewers.delete(sessionId);
+      this.acks.end(this.streamId(sessionId));
       return;
     }
     void this.reattach(sessionId, viewer);
@@ -328,6 +336,7 @@ export class TerminalLane {
   /** Forgets the lane (it dropped, or a new one replaced it); the host owns and closes it. */
   private dropLane(): void {
     this.lane = null;
+    this.acks.clear();
     for (const unsubscribe of this.laneListeners.splice(0)) unsubscribe();
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OutputBatcher } from './outputBatcher';
+import { OutputClock } from './outputClock';
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -37,5 +38,42 @@ describe('OutputBatcher', () => {
     batcher.push(new Uint8Array(3));
     batcher.flush();
     expect(sizes).toEqual([12, 3]);
+  });
+
+  it('holds quiet output for the clock, where every session\'s quiet output leaves in the same turn', async () => {
+    const clock = new OutputClock(30);
+    const flushed: string[] = [];
+    let turnEnded = false;
+    const ticked = new Promise<boolean>((resolve) => {
+      const a = new OutputBatcher(() => {
+        flushed.push('a');
+        setImmediate(() => (turnEnded = true));
+      }, { clock });
+      const b = new OutputBatcher(() => {
+        flushed.push('b');
+        resolve(turnEnded);
+      }, { clock });
+      a.push(new Uint8Array(10));
+      b.push(new Uint8Array(10));
+    });
+    await nextTurn();
+    expect(flushed).toEqual([]);
+    expect(await ticked).toBe(false);
+    expect(flushed).toEqual(['a', 'b']);
+  });
+
+  it('sends output at once while someone types, and moves output already waiting for the clock to the next turn', async () => {
+    const clock = new OutputClock(60_000);
+    const batches: number[] = [];
+    const batcher = new OutputBatcher((batch) => batches.push(batch.length), { clock });
+    batcher.push(new Uint8Array(3));
+    await nextTurn();
+    expect(batches).toEqual([]);
+    batcher.typed();
+    await nextTurn();
+    expect(batches).toEqual([3]);
+    batcher.push(new Uint8Array(1));
+    await nextTurn();
+    expect(batches).toEqual([3, 1]);
   });
 });

@@ -3,6 +3,7 @@ import type { SessionEvent } from '../../common/protocol/methods';
 import type { ScreenSnapshot, SessionInfo, SessionStatus, Signal } from '../../common/protocol/session';
 import type { Journal, OutputChunk } from '../journal/journal';
 import { OutputBatcher } from '../journal/outputBatcher';
+import type { OutputClock } from '../journal/outputClock';
 import type { StatusDetector } from '../status/detector';
 import { foregroundBlockedOnTtyRead } from '../status/ttyWait';
 import type { Viewer, ViewerSource } from '../viewers/viewer';
@@ -68,13 +69,14 @@ export class Session implements ViewerSource {
     spec: SpawnSpec,
     journal: Journal,
     limits: SessionLimits,
+    outputClock: OutputClock,
     detector: StatusDetector,
     onListenerError?: ListenerErrorHandler,
   ): Session {
     const process = PtyProcess.spawn(spec, info.cols, info.rows);
     const session = new Session({ ...info, pid: process.pid }, journal, limits, process, detector, onListenerError);
     journal.createSession(session.info);
-    session.batcher = new OutputBatcher((batch) => session.append(batch));
+    session.batcher = new OutputBatcher((batch) => session.append(batch), { clock: outputClock });
     process.onData((bytes) => session.batcher?.push(bytes));
     process.onExit((exitCode, signal) => session.exited(exitCode, signal));
     session.scheduleTick(STATUS_TICK_MS);
@@ -137,6 +139,7 @@ export class Session implements ViewerSource {
   }
 
   write(data: Uint8Array | string): void {
+    this.batcher?.typed();
     this.process?.write(data);
   }
 

@@ -7,6 +7,7 @@ import type { SessionInfo } from '../../common/protocol/session';
 import { WireError, WireErrorCode } from '../../common/wire/errors';
 import type { AuditLog } from '../audit/auditLog';
 import type { Journal } from '../journal/journal';
+import { OutputClock } from '../journal/outputClock';
 import { detectorFor } from '../status/detector';
 import type { Viewer } from '../viewers/viewer';
 import { expiredSessions, retainedBytes, type ExitedRetention } from './exitedRetention';
@@ -42,6 +43,7 @@ export class SessionManager {
   readonly laggingViewers: Emitter<Viewer>;
   private readonly sessions = new Map<string, Session>();
   private readonly limits: SessionLimits;
+  private readonly outputClock = new OutputClock();
   private shutDown = false;
 
   constructor(
@@ -115,7 +117,7 @@ export class SessionManager {
     let session: Session;
     try {
       const spec = { file, args: params.args, cwd, env, confined: options.confined };
-      session = Session.spawn(info, spec, this.journal, this.limits, detectorFor(params.labels?.agentKind), this.options.onListenerError);
+      session = Session.spawn(info, spec, this.journal, this.limits, this.outputClock, detectorFor(params.labels?.agentKind), this.options.onListenerError);
     } catch (error) {
       this.audit.append({ ...audit, outcome: 'error', data: { ...by.data, command: params.command, error: String(error) } });
       throw new WireError(WireErrorCode.SpawnFailed, `could not start ${params.command}: ${String(error)}`, { command: params.command });

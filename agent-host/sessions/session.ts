@@ -167,6 +167,8 @@ export class Session implements ViewerSource {
   }
 
   visibleScreenSnapshot(): Promise<ScreenSnapshot | null> {
+    // An ended session is answered whole, also while its last screen is still being stored (retire is async).
+    if (this.ended) return Promise.resolve(null);
     return this.screen.visibleSnapshot();
   }
 

@@ -94,7 +94,8 @@ describe('Codex under the host', () => {
     expect(endpoint.events.some((event) => event.event === 'notify')).toBe(true);
     expect(endpoint.statuses[0]).toEqual({ status: 'working' });
     expect([...endpoint.transcripts].every((path) => path.startsWith(join(dirs.agentDir, 'codex', 'home')))).toBe(true);
-  });
+  // Above the wait's own 90 s, so a run that hangs reports Codex's screen and the hook events instead of vitest's bare timeout.
+  }, 120_000);
 
   it('resumes the agent’s last session (resume --last) with its history', async () => {
     const dirs = scratch();

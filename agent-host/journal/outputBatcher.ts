@@ -1,3 +1,4 @@
+import { concatBytes } from '../../common/wire/bytes';
 import type { OutputClock } from './outputClock';
 
 /** Input this recent means a person is at the terminal: its output goes at once, not on the clock. */
@@ -84,7 +85,7 @@ export class OutputBatcher {
     this.cancelScheduled = undefined;
     this.onClock = false;
     if (this.size === 0) return;
-    const batch = this.chunks.length === 1 ? this.chunks[0]! : concat(this.chunks, this.size);
+    const batch = this.chunks.length === 1 ? this.chunks[0]! : concatBytes(this.chunks, this.size);
     this.count(this.size);
     this.chunks = [];
     this.size = 0;
@@ -104,14 +105,4 @@ export class OutputBatcher {
     }
     this.windowBytes += bytes;
   }
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { concatBytes } from './bytes';
 import { FrameDecoder, type DecodeResult } from './decoder';
 import { LocalError } from './errors';
 import { FRAME_HEADER_BYTES, FrameKind, encodeFrame, encodeOutputFrame, encodeRpcFrame, encodeRpcMessage, type Frame } from './frame';
@@ -16,16 +17,6 @@ const frameArb: fc.Arbitrary<Frame> = fc.oneof(
   fc.record({ kind: fc.constant('reply' as const), sessionId, data: bytes }),
   fc.record({ kind: fc.constant('ack' as const), sessionId, offset }),
 );
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
 
 function splitAt(stream: Uint8Array, cuts: number[]): Uint8Array[] {
   const points = [...new Set(cuts.map((cut) => cut % (stream.length + 1)))].sort((a, b) => a - b);
@@ -58,7 +49,7 @@ describe('FrameDecoder', () => {
   it('decodes any sequence of frames split at any points to the same frames', () => {
     fc.assert(
       fc.property(fc.array(frameArb, { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 30 }), (frames, cuts) => {
-        const stream = concat(frames.map(encodeFrame));
+        const stream = concatBytes(frames.map(encodeFrame));
         const results = decodeAll(new FrameDecoder(), splitAt(stream, cuts));
         expect(results.every((result) => result.ok)).toBe(true);
         expect(results.map((result) => (result.ok ? normalize(result.frame) : null))).toEqual(frames.map(normalize));
@@ -128,7 +119,7 @@ describe('FrameDecoder', () => {
         new DataView(bad.buffer).setUint32(0, payload.length + 1);
         bad[4] = FrameKind.Rpc;
         bad.set(payload, FRAME_HEADER_BYTES);
-        const results = new FrameDecoder().push(concat([bad, encodeFrame(next)]));
+        const results = new FrameDecoder().push(concatBytes([bad, encodeFrame(next)]));
         expect(results[0]).toMatchObject({ ok: false, fatal: false, error: { code: 'invalid-json' } });
         expect(results[1]?.ok && normalize(results[1].frame)).toEqual(normalize(next));
       }),
@@ -142,7 +133,7 @@ describe('FrameDecoder', () => {
         const frames = encodeRpcMessage(message, maxFrameBytes);
         for (const frame of frames) expect(frame.length - 4).toBeLessThanOrEqual(maxFrameBytes);
         const output = encodeOutputFrame('s-1', 7, new Uint8Array([1, 2, 3]));
-        const stream = concat(frames.flatMap((frame, index) => (index === 0 ? [frame] : [output, frame])));
+        const stream = concatBytes(frames.flatMap((frame, index) => (index === 0 ? [frame] : [output, frame])));
         const results = decodeAll(new FrameDecoder({ maxFrameBytes }), splitAt(stream, cuts));
         const rpc = results.filter((result) => result.ok && result.frame.kind === 'rpc');
         expect(rpc).toEqual([{ ok: true, frame: { kind: 'rpc', message } }]);

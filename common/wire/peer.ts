@@ -10,6 +10,7 @@ import type {
   ResultOf,
 } from '../protocol/define';
 import { describeZodIssues } from '../zodIssues';
+import { concatBytes } from './bytes';
 import { FrameDecoder } from './decoder';
 import { LocalError, WireError, WireErrorCode, errorMessage } from './errors';
 import {
@@ -175,14 +176,7 @@ export class RpcPeer<T extends Registry> {
   /** Several streams' acks in one write: over SSH one packet, not one per ack. */
   sendAcks(acks: ReadonlyArray<readonly [sessionId: string, offset: number]>): boolean {
     if (this.transport.closed) return false;
-    const frames = acks.map(([sessionId, offset]) => encodeAckFrame(sessionId, offset));
-    const joined = new Uint8Array(frames.reduce((total, frame) => total + frame.length, 0));
-    let at = 0;
-    for (const frame of frames) {
-      joined.set(frame, at);
-      at += frame.length;
-    }
-    return this.transport.write(joined);
+    return this.transport.write(concatBytes(acks.map(([sessionId, offset]) => encodeAckFrame(sessionId, offset))));
   }
 
   onOutput(listener: (frame: OutputFrame) => void): Unsubscribe {

@@ -115,7 +115,7 @@ describe('the MCP gateway with server-everything', () => {
     });
     const tools = await made.gateway.listTools();
     expect(new Set(tools.map((tool) => tool.server))).toEqual(new Set(['everything']));
-    expect(made.logs.join('\n')).toMatch(/a1\/missing: the MCP server missing could not be started: .*ENOENT.*; it offers no tools/);
+    expect(made.logs.join('\n')).toMatch(/a1\/missing: the MCP server missing could not be started: command not found: \/nonexistent\/mcp-server.*; it offers no tools/);
     // The log has the server's last stderr lines; what the agent sees has only how it ended.
     expect(made.logs.join('\n')).toMatch(/a1\/dies: could not be started: .*\(exited with code 3; its last stderr lines: bad config\)/);
     expect(made.logs.join('\n')).toMatch(/a1\/dies: the MCP server dies could not be started: .*\(exited with code 3\); it offers no tools/);

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { withoutInheritedDescriptors } from '../sandbox/inheritedDescriptors';
+import { resolveCommand } from '../sessions/resolveCommand';
 import { descendants, signalGroup, signalTree } from './processTree';
 
 export interface StdioServerSpec {
@@ -26,8 +28,9 @@ const DRAIN_MS = 500;
 /**
  * An MCP stdio client transport for upstream servers run by the daemon. Unlike the SDK's StdioClientTransport it
  * inherits nothing from the daemon's environment (the SDK's adds HOME, LOGNAME, PATH, SHELL, TERM, USER), starts the
- * server in a process group of its own so that close() ends its whole process tree, and keeps the exit status and the
- * last stderr lines to say why a server went away.
+ * server in a process group of its own so that close() ends its whole process tree, gives it no descriptor of the
+ * daemon's but its three pipes (the daemon's PTY masters are inheritable: inheritedDescriptors.ts), and keeps the exit
+ * status and the last stderr lines to say why a server went away.
  */
 export class IsolatedStdioTransport implements Transport {
   onclose?: () => void;
@@ -65,7 +68,23 @@ export class IsolatedStdioTransport implements Transport {
   start(): Promise<void> {
     if (this.child || this.ended) throw new Error('IsolatedStdioTransport: already started');
     return new Promise((resolve, reject) => {
-      const child = spawn(this.spec.command, this.spec.args, {
+      // A process that could not be started (not found, ENOENT, EACCES) never emits exit.
+      const notStarted = (error: Error): void => {
+        this.exitStatus = `could not be started: ${error.message}`;
+        this.markExited();
+        this.finish();
+        reject(error);
+      };
+      let launch: string[];
+      try {
+        // Found here, so a missing server is named as such rather than as the launcher's exit 127.
+        const command = resolveCommand(this.spec.command, this.spec.cwd ?? process.cwd(), this.spec.env.PATH);
+        launch = withoutInheritedDescriptors('mcp gateway', command, this.spec.args);
+      } catch (error) {
+        notStarted(error as Error);
+        return;
+      }
+      const child = spawn(launch[0]!, launch.slice(1), {
         env: this.spec.env,
         cwd: this.spec.cwd,
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -77,11 +96,7 @@ export class IsolatedStdioTransport implements Transport {
       let spawned = false;
       child.on('error', (error) => {
         if (spawned) return this.onerror?.(error);
-        // A process that could not be started (ENOENT, EACCES) never emits exit.
-        this.exitStatus = `could not be started: ${error.message}`;
-        this.markExited();
-        this.finish();
-        reject(error);
+        notStarted(error);
       });
       child.once('spawn', () => {
         spawned = true;

@@ -1,3 +1,6 @@
+import { closeInheritedDescriptors } from './inheritedDescriptors';
+import { execArgv, PERL } from './perl';
+
 /**
  * The agent as the terminal's foreground job, bwrap in the background of its own session.
  *
@@ -18,22 +21,21 @@
  * traps SIGINT. So the sandboxed command first makes itself a process group of its own and the
  * terminal's foreground group (setpgid + tcsetpgrp), then execs the agent: terminal signals reach the
  * agent and never bwrap, and /proc/<bwrap>/stat's tpgid names the agent's group (what the session's
- * status detector and signal() use). Without a terminal on stdin the launcher only execs.
+ * status detector and signal() use). Without a terminal on stdin the launcher only closes and execs.
  *
- * Perl is the launcher because tcsetpgrp needs a syscall that neither sh nor node offers, and Debian's
- * perl-base (Essential: yes, POSIX.pm included) is on every Debian/Ubuntu VM. Cost: ~15-25 ms per agent start (measured).
+ * Perl (perl.ts) because tcsetpgrp needs a syscall that neither sh nor node offers. Cost: ~15-25 ms per agent
+ * start (measured). It first closes what the sandbox inherited (inheritedDescriptors.ts).
  */
 
-export const PERL = '/usr/bin/perl';
-
 const LAUNCHER = [
+  closeInheritedDescriptors('sandbox'),
   'use POSIX ();',
   'if (-t STDIN) {',
   '  local $SIG{TTOU} = "IGNORE";',
   '  POSIX::setpgid(0, 0);',
   '  POSIX::tcsetpgrp(0, POSIX::getpgrp());',
   '}',
-  'exec { $ARGV[0] } @ARGV or do { print STDERR "sandbox: cannot run $ARGV[0]: $!\\n"; exit 127 };',
+  execArgv('sandbox'),
 ].join(' ');
 
 /** argv that runs `command args` as the foreground process group of the terminal on stdin, if any. */

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { PERL } from './foreground';
+import { PERL } from './perl';
 import { sandboxCommand } from './sandbox';
 
 export type SandboxProbe =

@@ -1,4 +1,5 @@
 import { foregroundArgv } from './foreground';
+import { withoutInheritedDescriptors } from './inheritedDescriptors';
 import { checkPath, mountArgs, planMounts, type MountRequest } from './mounts';
 
 /**
@@ -24,7 +25,8 @@ export interface SandboxSpec extends MountRequest {
   network: 'isolated' | 'host';
   /**
    * Make the command the foreground process group of the terminal on its stdin (see foreground.ts);
-   * a no-op without a terminal. Default true; needs /usr/bin/perl visible inside.
+   * a no-op without a terminal. Default true. Either way the first program inside is /usr/bin/perl (it closes
+   * inherited descriptors), so perl must be visible inside.
    */
   foreground?: boolean;
 }
@@ -39,7 +41,8 @@ export interface SandboxedCommand {
  * a minimal /dev with a fresh devpts, a /proc of its own PID namespace, then the planned mounts (private
  * /tmp, hidden paths, read-only and writable binds, sockets; parents first), every capability dropped
  * (bwrap run as root keeps them all otherwise — measured: `mount -o remount,rw /` then succeeds inside),
- * own PID/IPC/UTS/cgroup namespaces, and SIGKILL for everything inside when bwrap or its parent dies.
+ * own PID/IPC/UTS/cgroup namespaces, and SIGKILL for everything inside when bwrap or its parent dies. The first
+ * program inside closes every descriptor the daemon leaked to it (inheritedDescriptors.ts).
  *
  * No --new-session: the sandbox keeps the PTY as its controlling terminal; see foreground.ts for why that
  * is safe and how terminal signals are kept away from bwrap.
@@ -51,7 +54,7 @@ export function sandboxCommand(spec: SandboxSpec): SandboxedCommand {
   checkPath(spec.cwd, 'cwd');
   if (!spec.command) throw new Error('sandbox: command is empty');
   const mounts = planMounts(spec);
-  const inner = spec.foreground === false ? [spec.command, ...spec.args] : foregroundArgv(spec.command, spec.args);
+  const inner = spec.foreground === false ? withoutInheritedDescriptors('sandbox', spec.command, spec.args) : foregroundArgv(spec.command, spec.args);
   const args = [
     '--ro-bind', '/', '/',
     '--dev', '/dev',

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxReady } from './probe';
-import { PtyRun, requireSandbox, tempDir } from './testing/sandboxed';
+import { holdingServer, PtyRun, requireSandbox, tempDir } from './testing/sandboxed';
 
 /** Field 8 of /proc/PID/stat: the foreground process group of the process's controlling terminal. */
 function terminalForegroundGroup(pid: number): number {
@@ -78,19 +77,14 @@ describe('sandbox in a real PTY (node-pty + bwrap)', () => {
 
     it('killing bwrap with SIGHUP (session kill, PTY hangup) ends everything inside, even a process that ignores SIGHUP', async () => {
       const path = join(root.path, 'hold.sock');
-      let resolveConnected: (socket: Socket) => void = () => {};
-      const connected = new Promise<Socket>((resolve) => (resolveConnected = resolve));
-      const server = createServer((socket) => resolveConnected(socket));
-      await new Promise<void>((resolve) => server.listen(path, resolve));
+      const server = await holdingServer(path);
       try {
         const js = `process.on('SIGHUP', () => console.log('ignoring SIGHUP')); require('net').connect(${JSON.stringify(path)}, () => console.log('HOLDING')); setInterval(() => {}, 1000);`;
         const run = PtyRun.start(probe, process.execPath, ['-e', js], { sockets: [path] });
         await run.waitFor('HOLDING');
-        const socket = await connected;
-        socket.on('error', () => {});
-        const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+        await server.connected;
         run.terminal.kill('SIGHUP');
-        await closed;
+        await server.closed;
         expect(await run.exited).toMatchObject({ signal: 1 });
       } finally {
         server.close();

@@ -111,6 +111,24 @@ export class CountingServer {
   }
 }
 
+/**
+ * A Unix socket server for a process in the sandbox to connect to and hold: `closed` settles once everything that
+ * held that connection is gone (how a test sees the whole sandbox die).
+ */
+export async function holdingServer(path: string): Promise<{ connected: Promise<void>; closed: Promise<void>; close: () => void }> {
+  let resolveConnected: () => void = () => {};
+  let resolveClosed: () => void = () => {};
+  const connected = new Promise<void>((resolve) => (resolveConnected = resolve));
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  const server = createServer((socket) => {
+    socket.on('error', () => {});
+    socket.on('close', () => resolveClosed());
+    resolveConnected();
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return { connected, closed, close: () => server.close() };
+}
+
 /** A sandboxed command in a real PTY, with its output and a way to wait for text in it. */
 export class PtyRun {
   private output = '';

@@ -1,7 +1,7 @@
 import { constants } from 'node:os';
 import * as pty from 'node-pty';
 import type { Signal } from '../../common/protocol/session';
-import { foregroundGroup } from '../status/ttyWait';
+import { TtyWaitProbe } from '../status/ttyWait';
 import { ptsPath } from './nodePtyInternals';
 import { drainBeforeExit } from './ptyDrain';
 import { typingIsHidden } from './ttyModes';
@@ -27,12 +27,15 @@ const KILL_GRACE_MS = 3000;
  */
 export class PtyProcess {
   private killTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly ttyWait: TtyWaitProbe;
 
   private constructor(
     private readonly terminal: pty.IPty,
     private readonly slavePath: string,
     private readonly confined: boolean,
-  ) {}
+  ) {
+    this.ttyWait = new TtyWaitProbe(terminal.pid);
+  }
 
   static spawn(spec: SpawnSpec, cols: number, rows: number): PtyProcess {
     const terminal = pty.spawn(spec.file, spec.args, {
@@ -67,6 +70,7 @@ export class PtyProcess {
   onExit(listener: (exitCode: number, signal: string | null) => void): void {
     this.terminal.onExit(({ exitCode, signal }) => {
       clearTimeout(this.killTimer);
+      this.ttyWait.close();
       listener(exitCode, signal ? signalName(signal) : null);
     });
   }
@@ -77,6 +81,11 @@ export class PtyProcess {
 
   resize(cols: number, rows: number): void {
     this.terminal.resize(cols, rows);
+  }
+
+  /** Whether the terminal's foreground process group is blocked reading it (Linux /proc; false elsewhere). */
+  blockedOnTtyRead(): boolean {
+    return this.ttyWait.blockedOnTtyRead();
   }
 
   /** Whether what is typed right now is hidden (a password prompt): read from the terminal, not guessed. */
@@ -90,7 +99,8 @@ export class PtyProcess {
    */
   signal(signal: Signal): void {
     const pid = this.terminal.pid;
-    const groups = this.confined && signal !== 'SIGKILL' ? [foregroundGroup(pid)] : [pid, foregroundGroup(pid)];
+    const foreground = this.ttyWait.foregroundGroup();
+    const groups = this.confined && signal !== 'SIGKILL' ? [foreground] : [pid, foreground];
     for (const group of new Set(groups)) {
       if (!group) continue;
       try {
@@ -111,6 +121,7 @@ export class PtyProcess {
   /** Stops the kill escalation; the program itself is left alone. */
   dispose(): void {
     clearTimeout(this.killTimer);
+    this.ttyWait.close();
   }
 }
 

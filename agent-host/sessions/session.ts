@@ -5,7 +5,6 @@ import type { Journal, OutputChunk } from '../journal/journal';
 import { OutputBatcher } from '../journal/outputBatcher';
 import type { OutputClock } from '../journal/outputClock';
 import type { StatusDetector } from '../status/detector';
-import { foregroundBlockedOnTtyRead } from '../status/ttyWait';
 import type { Viewer, ViewerSource } from '../viewers/viewer';
 import { enforceJournalRetention } from './journalRetention';
 import { PtyProcess, type SpawnSpec } from './ptyProcess';
@@ -253,11 +252,10 @@ export class Session implements ViewerSource {
 
   /** Read from /proc again only after new output or a while: a steady printer is quiet most ticks between its lines. */
   private blockedOnTtyRead(now: number): boolean {
-    const pid = this.process?.pid;
-    if (!pid) return false;
+    if (!this.process) return false;
     const last = this.ttyRead;
     if (last && last.outputAt === this.lastOutputAt && now - last.at < TTY_READ_RECHECK_MS) return last.blocked;
-    const blocked = foregroundBlockedOnTtyRead(pid);
+    const blocked = this.process.blockedOnTtyRead();
     this.ttyRead = { outputAt: this.lastOutputAt, at: now, blocked };
     return blocked;
   }

@@ -66,6 +66,23 @@ describe('Journal', () => {
     expect(journal.sessions()[0]!.endOffset).toBe(3);
   });
 
+  it('takes a session\'s end from its output rows after a restart, also when a trim removed every row', () => {
+    journal.createSession(info('s-1'));
+    journal.createSession({ ...info('s-2'), createdAt: 2 });
+    journal.append('s-1', 0, bytes('hello '));
+    journal.append('s-1', 6, bytes('world'));
+    journal.append('s-2', 0, bytes('abcd'));
+    journal.saveScreen('s-2', 'checkpoint', { offset: 4, cols: 80, rows: 24, data: 'screen@4' });
+    journal.trim('s-2', 4);
+    db.close();
+    db = openDatabase(join(dir, 'host.db'));
+    journal = new Journal(db);
+    expect(journal.sessions().map(({ id, endOffset, retainedFrom }) => ({ id, endOffset, retainedFrom }))).toEqual([
+      { id: 's-1', endOffset: 11, retainedFrom: 0 },
+      { id: 's-2', endOffset: 4, retainedFrom: 4 },
+    ]);
+  });
+
   it('trims at a checkpoint, keeping the screen that stands for the cut output', () => {
     journal.createSession(info('s-1'));
     for (let i = 0; i < 4; i++) journal.append('s-1', i * 4, bytes(`row${i}`));

@@ -13,7 +13,7 @@ import { buildAgentHost, buildBridge, hostVersion } from './build-agent-host.mjs
 const ROOT = resolve(import.meta.dirname, '..');
 const NODE_MODULES = join(ROOT, 'node_modules');
 // Needed only to build or download an addon, never to load it.
-const INSTALL_ONLY = new Set(['prebuild-install', 'node-addon-api', 'node-gyp', 'node-gyp-build-optional-packages']);
+const INSTALL_ONLY = new Set(['prebuild-install', 'node-addon-api', 'nan', 'node-gyp', 'node-gyp-build-optional-packages']);
 const BUILD_ONLY_DIRS = new Set(['src', 'deps', 'third_party', 'obj', 'obj.target', '.deps', 'test', 'node-addon-api', 'scripts']);
 const BUILD_ONLY_FILE = /\.(a|o|gyp|gypi|mk|pdb|cc|cpp|h|hpp|c)$|^(Makefile|config\.gypi|test_extension\.node)$/;
 

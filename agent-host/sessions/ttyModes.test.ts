@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import * as pty from 'node-pty';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ptsPath } from './nodePtyInternals';
-import { SttyHelper } from './sttyHelper';
 import { typingIsHidden } from './ttyModes';
 
 const terminals: pty.IPty[] = [];
@@ -23,26 +24,21 @@ describe('typingIsHidden', () => {
     expect(typingIsHidden(await terminalWith('echo icanon'))).toBe(false);
   });
 
+  it('follows the modes as the program changes them, without a descriptor left open', async () => {
+    const path = await terminalWith('-echo');
+    const descriptors = readdirSync('/proc/self/fd').length;
+    expect(typingIsHidden(path)).toBe(true);
+    const started = performance.now();
+    for (let i = 0; i < 1000; i++) typingIsHidden(path);
+    console.log(`[measure] typingIsHidden: ${((performance.now() - started) / 1000).toFixed(4)} ms per question`);
+    execFileSync('stty', ['-F', path, 'echo']);
+    expect(typingIsHidden(path)).toBe(false);
+    expect(readdirSync('/proc/self/fd').length).toBe(descriptors);
+  });
+
   it('fails closed: a terminal that cannot be read counts as hidden', () => {
     expect(typingIsHidden('/dev/pts/999999')).toBe(true);
+    expect(typingIsHidden('/dev/null')).toBe(true);
     expect(typingIsHidden('/dev/pts/1\nmore')).toBe(true);
-  });
-});
-
-describe.each(['perl', 'sh'] as const)('SttyHelper (%s)', (kind) => {
-  it('reads the modes of a terminal, and says when it cannot', async () => {
-    const helper = SttyHelper.start(kind);
-    try {
-      const path = await terminalWith('-echo');
-      expect(helper.modes(path, 2000)).toMatch(/(^|\s)-echo(\s|$)/m);
-      expect(helper.modes(path, 2000)).not.toMatch(/-icanon/);
-      expect(helper.modes('/dev/pts/999999', 2000)).toBeNull();
-      expect(helper.alive).toBe(true);
-      const started = performance.now();
-      for (let i = 0; i < 50; i++) helper.modes(path, 2000);
-      console.log(`[measure] SttyHelper ${kind}: ${((performance.now() - started) / 50).toFixed(2)} ms per question`);
-    } finally {
-      helper.close();
-    }
   });
 });

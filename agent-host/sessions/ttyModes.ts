@@ -1,48 +1,29 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import { SttyHelper, type HelperKind } from './sttyHelper';
+import { closeSync, constants, openSync } from 'node:fs';
+import { Termios, native } from 'node-termios';
 
-/** A terminal that does not answer this fast is treated as unknown (hidden). */
-const ANSWER_TIMEOUT_MS = 500;
-
-let helper: SttyHelper | undefined;
-/** perl when there is one; a perl that does not answer (no POSIX module, say) is not tried again. */
-let kind: HelperKind | undefined;
-
-function onPath(command: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
+const { ECHO, ICANON } = native.LFLAGS;
+/** Opened only to read its modes: never to become the daemon's controlling terminal, never to wait. */
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 /**
  * Whether the terminal is set up for hidden typing at this moment — echo off while the line discipline is
  * canonical — as getpass(), sudo, ssh and `read -s` do for passwords. Shells and full-screen agents turn echo
  * off too, but with canonical mode off (they echo themselves), so they do not count.
  *
- * Read synchronously (through SttyHelper) so the decision is taken for the very bytes about to be written:
- * asking later lets a fast typist's password through. When the modes cannot be read the answer is true: the
- * audit then keeps the byte count without the text.
+ * Read synchronously with tcgetattr (node-termios: Node has none) so the decision is taken for the very bytes
+ * about to be written: asking later lets a fast typist's password through. ~5 us per question. When the modes
+ * cannot be read the answer is true: the audit then keeps the byte count without the text.
  */
 export function typingIsHidden(ptyPath: string): boolean {
   if (!/^\/dev\/[\w/]+$/.test(ptyPath)) return true;
+  let fd: number | undefined;
   try {
-    kind ??= onPath('perl') ? 'perl' : 'sh';
-    if (!helper?.alive) {
-      helper?.close();
-      helper = SttyHelper.start(kind);
-    }
-    const modes = helper.modes(ptyPath, ANSWER_TIMEOUT_MS);
-    if (!helper.alive && kind === 'perl') kind = 'sh';
-    if (modes === null) return true;
-    const off = (flag: string) => new RegExp(`(^|\\s)-${flag}(\\s|$)`, 'm').test(modes);
-    return off('echo') && !off('icanon');
+    fd = openSync(ptyPath, OPEN_FLAGS);
+    const lflag = new Termios(fd).c_lflag;
+    return (lflag & ECHO) === 0 && (lflag & ICANON) !== 0;
   } catch {
     return true;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

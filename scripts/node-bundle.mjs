@@ -2,7 +2,7 @@
 import { build } from 'esbuild';
 
 /** Packages with compiled addons (or optional addon helpers) that must be loaded from node_modules. */
-export const NATIVE_PACKAGES = ['node-pty', 'better-sqlite3', 'node-termios', 'cpu-features', 'bufferutil', 'utf-8-validate', 'fsevents'];
+export const NATIVE_PACKAGES = ['node-pty', 'better-sqlite3', 'node-termios', 'koffi', 'cpu-features', 'bufferutil', 'utf-8-validate', 'fsevents'];
 
 // Bundled CommonJS dependencies still call require() and read __filename/__dirname, which ESM lacks.
 const CJS_SHIM = [

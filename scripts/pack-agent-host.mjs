@@ -3,7 +3,7 @@
 // here, so the VM needs the same OS (linux), CPU architecture, Node ABI (major version) and a glibc at least as new
 // as this machine's.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,7 +14,10 @@ const ROOT = resolve(import.meta.dirname, '..');
 const NODE_MODULES = join(ROOT, 'node_modules');
 // Needed only to build or download an addon, never to load it.
 const INSTALL_ONLY = new Set(['prebuild-install', 'node-addon-api', 'nan', 'node-gyp', 'node-gyp-build-optional-packages']);
-const BUILD_ONLY_DIRS = new Set(['src', 'deps', 'third_party', 'obj', 'obj.target', '.deps', 'test', 'node-addon-api', 'scripts']);
+const BUILD_ONLY_DIRS = new Set(['deps', 'third_party', 'obj', 'obj.target', '.deps', 'test', 'node-addon-api', 'scripts', 'vendor']);
+// The addons' sources; koffi keeps its JavaScript entry there too.
+const SOURCE_DIR = 'src';
+const SCRIPT_FILE = /\.[cm]?js$/;
 const BUILD_ONLY_FILE = /\.(a|o|gyp|gypi|mk|pdb|cc|cpp|h|hpp|c)$|^(Makefile|config\.gypi|test_extension\.node)$/;
 
 function readPackage(dir) {
@@ -43,6 +46,7 @@ function keepRuntimeFile(packageDir, path) {
   const parts = relative(packageDir, path).split(sep);
   const name = parts.at(-1) ?? '';
   if (parts.some((part) => BUILD_ONLY_DIRS.has(part))) return false;
+  if (parts.includes(SOURCE_DIR) && !SCRIPT_FILE.test(name) && !statSync(path).isDirectory()) return false;
   // Prebuilt addons for other platforms are dead weight (node-pty ships macOS and Windows ones).
   if (parts[0] === 'prebuilds' && parts.length > 1 && parts[1] !== `${process.platform}-${process.arch}`) return false;
   return !BUILD_ONLY_FILE.test(name);

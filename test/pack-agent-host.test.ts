@@ -16,14 +16,16 @@ import { constants, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import * as pty from 'node-pty';
 import { Termios } from 'node-termios';
+import koffi from 'koffi';
 import headless from '@xterm/headless';
 const row = new Database(':memory:').prepare('select 41 + 1 as answer').get() as { answer: number };
 const terminal = new headless.Terminal({ cols: 90, rows: 20, allowProposedApi: true });
 const child = pty.spawn('/bin/echo', ['from-a-pty'], {});
 let output = '';
 const lflag = new Termios(openSync('/dev/ptmx', constants.O_RDWR | constants.O_NOCTTY)).c_lflag;
+const pid = (koffi.load('libc.so.6').func('int getpid()') as () => number)();
 child.onData((data) => (output += data));
-child.onExit(() => console.log(JSON.stringify({ answer: row.answer, output: output.trim(), cols: terminal.cols, termios: typeof lflag, argv: process.argv.slice(2) })));
+child.onExit(() => console.log(JSON.stringify({ answer: row.answer, output: output.trim(), cols: terminal.cols, termios: typeof lflag, ffiPid: pid === process.pid, argv: process.argv.slice(2) })));
 `;
 
 const cleanup: string[] = [];
@@ -47,14 +49,14 @@ describe('scripts/pack-agent-host.mjs', () => {
 
     await execFileAsync('tar', ['-xzf', join(outDir, tarball!), '-C', installDir]);
     const [unpacked] = await readdir(installDir);
-    expect((await readdir(join(installDir, unpacked!, 'node_modules'))).sort()).toEqual(expect.arrayContaining(['better-sqlite3', 'node-pty', 'node-termios']));
+    expect((await readdir(join(installDir, unpacked!, 'node_modules'))).sort()).toEqual(expect.arrayContaining(['better-sqlite3', 'koffi', 'node-pty', 'node-termios']));
     // The built-in runbooks ride beside the bundle (agent-host/runbooks/builtInDir.ts), every one of them.
     const shipped = (await readdir(join(ROOT, 'runbooks'))).filter((name) => name.endsWith('.md')).sort();
     expect(shipped.length).toBeGreaterThan(0);
     expect((await readdir(join(installDir, unpacked!, 'runbooks'))).sort()).toEqual(shipped);
 
     const { stdout } = await execFileAsync(join(installDir, unpacked!, 'bin', 'agent-host'), ['serve', '--probe'], { cwd: installDir });
-    expect(JSON.parse(stdout)).toEqual({ answer: 42, output: 'from-a-pty', cols: 90, termios: 'number', argv: ['serve', '--probe'] });
+    expect(JSON.parse(stdout)).toEqual({ answer: 42, output: 'from-a-pty', cols: 90, termios: 'number', ffiPid: true, argv: ['serve', '--probe'] });
   });
 
   it('refuses to build without an entry, naming the missing file', async () => {

@@ -1,6 +1,7 @@
 import type { HostConfig } from '../config';
 import { AlreadyRunningError } from '../daemon/daemonLock';
 import { Daemon } from '../daemon/daemon';
+import { startHeapTrimmer } from '../daemon/heapTrimmer';
 
 /**
  * `agent-host serve`: runs the daemon in the foreground until signalled or asked to shut down. Exit 0 after a
@@ -26,6 +27,9 @@ export async function serve(config: HostConfig): Promise<number> {
   process.on('SIGHUP', () => daemon.log('ignoring SIGHUP'));
   // Errors thrown from timers and callbacks (and unhandled rejections): the daemon decides by kind (Daemon.fault).
   process.on('uncaughtException', (error) => daemon.fault(error, 'an uncaught exception'));
+  const heapTrimmer = startHeapTrimmer();
+  if (!heapTrimmer.trimming) daemon.log('memory: no glibc malloc_trim here; memory freed by the GC stays with the allocator');
   await daemon.stopped;
+  heapTrimmer.stop();
   return daemon.failed ? 1 : 0;
 }

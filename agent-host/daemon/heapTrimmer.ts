@@ -1,5 +1,5 @@
-import koffi from 'koffi';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { libc } from '../os/libc';
 
 /**
  * A GC hands dead ArrayBuffers' memory to free() only when V8's ArrayBuffer sweeper gets to them, after the GC's
@@ -10,28 +10,18 @@ const AFTER_GC_MS = 1000;
 
 type GcEntry = PerformanceEntry & { detail?: { kind?: number } };
 
-/** glibc's malloc_trim(0), or undefined where there is none (musl, macOS). */
-function loadMallocTrim(): (() => void) | undefined {
-  try {
-    const trim = koffi.load('libc.so.6').func('int malloc_trim(size_t pad)') as (pad: number) => number;
-    return () => void trim(0);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Gives back to the system the memory glibc keeps after V8 collected it. A headless screen's line buffers are
  * ~1.4 KB ArrayBuffers that V8 allocates with malloc; when quiet sessions' screens sleep and a major GC frees them,
  * they leave holes in the middle of glibc's main arena, and free() returns only the arena's top. malloc_trim(0)
  * returns every whole free page (measured: 2.42 -> 0.46 MiB RSS per idle session, 50 sessions of 2,000 lines).
- * Node has no binding for it: it is called through koffi, AFTER_GC_MS after the last of a burst of major GCs
+ * Node has no binding for it (os/libc.ts); it runs AFTER_GC_MS after the last of a burst of major GCs
  * (0.1-0.8 ms with nothing to return, 15 ms to return 140 MB here; a printing daemon has a major GC every ~10 s).
  * Does nothing without glibc.
  */
 export function startHeapTrimmer({ onTrim }: { onTrim?: () => void } = {}): { trimming: boolean; stop: () => void } {
-  const mallocTrim = loadMallocTrim();
-  if (!mallocTrim) return { trimming: false, stop: () => {} };
+  if (!libc) return { trimming: false, stop: () => {} };
+  const { mallocTrim } = libc;
   let pending: ReturnType<typeof setTimeout> | undefined;
   const trim = () => {
     mallocTrim();

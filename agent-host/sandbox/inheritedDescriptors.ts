@@ -4,10 +4,11 @@ import { execArgv, PERL } from './perl';
  * Nothing of the daemon's reaches the code in a sandbox but its terminal (descriptors 0–2).
  *
  * node-pty 1.1.0 leaves every PTY master it opens inheritable (forkpty cannot set O_CLOEXEC and nothing sets
- * FD_CLOEXEC afterwards; microsoft/node-pty#657, fixed only in 1.2 betas and only for PTY children), and Node has
- * no fcntl to fix that from here. Measured: a sandbox started after another session held that session's
- * /dev/ptmx read-write, so the code inside could type into, or read, any earlier terminal — an unconfined shell
- * on the host among them. So the first program inside (bwrap passes descriptors through) closes every
+ * FD_CLOEXEC afterwards; microsoft/node-pty#657, fixed only in 1.2 betas and only for PTY children). PtyProcess
+ * now marks them close-on-exec (os/libc.ts, glibc only); this stays for everything else a daemon descriptor
+ * might be, and where there is no glibc. Measured before either: a sandbox started after another session held
+ * that session's /dev/ptmx read-write, so the code inside could type into, or read, any earlier terminal — an
+ * unconfined shell on the host among them. So the first program inside (bwrap passes descriptors through) closes every
  * descriptor above 2 before the agent runs. bwrap itself keeps them until it dies, which it does with the daemon
  * (--die-with-parent), so it holds no terminal open past the daemon.
  *

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readlinkSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as pty from 'node-pty';
 import { describe, expect, it } from 'vitest';
-import { masterReadStream, NODE_PTY_VERSION, ptsPath } from './nodePtyInternals';
+import { masterFd, masterReadStream, NODE_PTY_VERSION, ptsPath } from './nodePtyInternals';
 
 const UPGRADE_HINT = 're-check agent-host/sessions/nodePtyInternals.ts and ptyDrain.ts against the new node-pty';
 
@@ -25,6 +25,15 @@ describe(`node-pty ${NODE_PTY_VERSION} internals used by agent-host`, () => {
       expect(statSync(path).isCharacterDevice(), `ptsName ${path} is not a terminal device: ${UPGRADE_HINT}`).toBe(true);
       await new Promise<void>((resolve) => terminal.onData(() => resolve()));
       expect(spawnSync('stty', ['-F', path], { encoding: 'utf8' }).stdout).toMatch(/(^|\s)-echo(\s|$)/m);
+    } finally {
+      terminal.kill('SIGKILL');
+    }
+  });
+
+  it('fd: the descriptor of the master side in this process', () => {
+    const terminal = pty.spawn('sleep', ['5'], { encoding: null });
+    try {
+      expect(readlinkSync(`/proc/self/fd/${masterFd(terminal)}`), `fd is not this PTY's master: ${UPGRADE_HINT}`).toBe('/dev/ptmx');
     } finally {
       terminal.kill('SIGKILL');
     }

@@ -6,6 +6,8 @@ import type { IPty } from 'node-pty';
  * package.json and nodePtyInternals.test.ts fails, naming the member, when an upgrade moves one of these:
  * - `ptsName`: the slave side's path (/dev/pts/N), a public getter of UnixTerminal missing from the typings;
  *   needed to read the terminal's modes and to hold a slave fd while the output drains.
+ * - `fd`: the master's descriptor, a public getter of UnixTerminal missing from the typings; node-pty leaves it
+ *   inheritable (microsoft/node-pty#657), so PtyProcess marks it close-on-exec.
  * - `_socket`: the read stream on the master, which node-pty destroys 200 ms after the child exits
  *   (losing unread output); ptyDrain.ts defers that. node-pty offers no supported way to.
  */
@@ -17,6 +19,7 @@ export class NodePtyInternalsError extends Error {
 
 interface UnixTerminalInternals {
   ptsName?: unknown;
+  fd?: unknown;
   _socket?: unknown;
 }
 
@@ -32,6 +35,13 @@ export function ptsPath(terminal: IPty): string {
   const path = (terminal as unknown as UnixTerminalInternals).ptsName;
   if (typeof path !== 'string' || !path.startsWith('/dev/')) throw changed('ptsName', path);
   return path;
+}
+
+/** The descriptor of the PTY's master side in this process. */
+export function masterFd(terminal: IPty): number {
+  const fd = (terminal as unknown as UnixTerminalInternals).fd;
+  if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) throw changed('fd', fd);
+  return fd;
 }
 
 /** The stream node-pty reads the master side with. */

@@ -2,7 +2,8 @@ import { constants } from 'node:os';
 import * as pty from 'node-pty';
 import type { Signal } from '../../common/protocol/session';
 import { TtyWaitProbe } from '../status/ttyWait';
-import { ptsPath } from './nodePtyInternals';
+import { libc } from '../os/libc';
+import { masterFd, ptsPath } from './nodePtyInternals';
 import { drainBeforeExit } from './ptyDrain';
 import { typingIsHidden } from './ttyModes';
 
@@ -47,6 +48,9 @@ export class PtyProcess {
       encoding: null,
     });
     try {
+      // Before anything else is started: every later child (the next session's program, git, an MCP server)
+      // would otherwise hold this terminal open, and closing it would not hang it up.
+      libc?.setCloseOnExec(masterFd(terminal));
       const path = ptsPath(terminal);
       drainBeforeExit(terminal);
       return new PtyProcess(terminal, path, spec.confined ?? false);

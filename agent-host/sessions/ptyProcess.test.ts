@@ -8,9 +8,12 @@ afterEach(() => {
   for (const session of running.splice(0)) session.signal('SIGKILL');
 });
 
-function start(): PtyProcess {
-  const session = PtyProcess.spawn({ file: 'sleep', args: ['30'], cwd: '/', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } }, 80, 24);
+/** A session whose program has printed, so it is past its exec: until then the forked child holds every descriptor. */
+async function start(): Promise<PtyProcess> {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+  const session = PtyProcess.spawn({ file: 'sh', args: ['-c', 'echo up; exec sleep 30'], cwd: '/', env }, 80, 24);
   running.push(session);
+  await new Promise<void>((resolve) => session.onData(() => resolve()));
   return session;
 }
 
@@ -27,9 +30,9 @@ function mastersHeldBy(pid: number | 'self'): string[] {
 }
 
 describe('PtyProcess', () => {
-  it("keeps each session's PTY master to the daemon: no later session or child inherits it", () => {
-    const first = start();
-    const second = start();
+  it("keeps each session's PTY master to the daemon: no later session or child inherits it", async () => {
+    const first = await start();
+    const second = await start();
     expect(mastersHeldBy('self').length).toBeGreaterThanOrEqual(2);
     // node-pty leaves masters inheritable: before they were marked close-on-exec both lists held the first master.
     expect(mastersHeldBy(second.pid)).toEqual([]);

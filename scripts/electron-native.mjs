@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 const ROOT = resolve(import.meta.dirname, '..');
 const TARGET = resolve(ROOT, 'out/node_modules');
 /** Addons the desktop main process loads (the core's cache and the embedded local host). */
-const ADDONS = ['better-sqlite3', 'node-pty', 'node-termios'];
+const ADDONS = ['better-sqlite3', 'node-pty'];
 
 export function ensureElectronNativeModules(electronVersion) {
   const stamp = resolve(TARGET, '.electron-abi');

@@ -9,6 +9,7 @@ import { libc } from '../os/libc';
 const AFTER_GC_MS = 1000;
 
 type GcEntry = PerformanceEntry & { detail?: { kind?: number } };
+const isMajorGc = (entry: PerformanceEntry) => (entry as GcEntry).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR;
 
 /**
  * Gives back to the system the memory glibc keeps after V8 collected it. A headless screen's line buffers are
@@ -28,7 +29,7 @@ export function startHeapTrimmer({ onTrim }: { onTrim?: () => void } = {}): { tr
     onTrim?.();
   };
   const observer = new PerformanceObserver((list) => {
-    if (!list.getEntries().some((entry) => (entry as GcEntry).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) return;
+    if (!list.getEntries().some(isMajorGc)) return;
     clearTimeout(pending);
     pending = setTimeout(trim, AFTER_GC_MS);
     pending.unref();

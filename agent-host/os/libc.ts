@@ -19,7 +19,8 @@ function load(): Libc | undefined {
   try {
     const library = koffi.load('libc.so.6');
     const mallocTrim = library.func('int malloc_trim(size_t pad)') as (pad: number) => number;
-    const fcntl = library.func('int fcntl(int fd, int cmd, ...)') as (fd: number, cmd: number, type: 'int', arg: number) => number;
+    type Fcntl = (fd: number, cmd: number, type: 'int', arg: number) => number;
+    const fcntl = library.func('int fcntl(int fd, int cmd, ...)') as Fcntl;
     return {
       mallocTrim: () => void mallocTrim(0),
       setCloseOnExec: (fd) => {

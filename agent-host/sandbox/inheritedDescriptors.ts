@@ -8,8 +8,8 @@ import { execArgv, PERL } from './perl';
  * now marks them close-on-exec (os/libc.ts, glibc only); this stays for everything else a daemon descriptor
  * might be, and where there is no glibc. Measured before either: a sandbox started after another session held
  * that session's /dev/ptmx read-write, so the code inside could type into, or read, any earlier terminal — an
- * unconfined shell on the host among them. So the first program inside (bwrap passes descriptors through) closes every
- * descriptor above 2 before the agent runs. bwrap itself keeps them until it dies, which it does with the daemon
+ * unconfined shell on the host among them. So the first program inside (bwrap passes descriptors through) closes
+ * every descriptor above 2 before the agent runs. bwrap itself keeps them until it dies, which it does with the daemon
  * (--die-with-parent), so it holds no terminal open past the daemon.
  *
  * Perl, for the launchers: fdopen-and-close needs no module (~3 ms a start), and neither sh nor node can close a

@@ -98,14 +98,14 @@ export async function inSlices<Item, Result>(items: Item[], size: number, work: 
   return results;
 }
 
+/** How long after its screens slept an idle daemon's memory is read again, settled (groups/scale.ts notes why). */
+export const IDLE_SETTLE_MS = 45_000;
+
 /**
  * Waits until sessions that stopped printing are idle as the daemon sees them: their screens go to sleep after
  * SLEEP_AFTER_QUIET_MS of quiet (the daemon's own timer, so a timer here too), then the daemon's CPU over a second
  * must fall below a tenth of a core (polled: nothing announces that the screens parsed their backlog).
  */
-/** How long after its screens slept an idle daemon's memory is read again, settled (groups/scale.ts notes why). */
-export const IDLE_SETTLE_MS = 45_000;
-
 export async function untilIdle(pid: number, timeoutMs = 120_000): Promise<void> {
   await sleep(SLEEP_AFTER_QUIET_MS + 2000);
   const deadline = Date.now() + timeoutMs;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { cpuSecondsOf, machineCpuSeconds } from './proc';
 import { SCREEN } from './screen';
 
 export interface ThroughputFile {
@@ -11,6 +12,8 @@ export interface ThroughputFile {
   /** What a PTY turns it into (ONLCR: every \n becomes \r\n): the bytes every contender must receive. */
   expectedBytes: number;
   expectedSha256: string;
+  /** Those bytes, so a receiver compares each chunk with one memcmp: the check must not cost the contenders CPU. */
+  expected: Buffer;
 }
 
 const LINE_BYTES = 100;
@@ -27,50 +30,76 @@ export async function writeThroughputFile(dir: string, approximateBytes: number)
   const path = join(dir, 'throughput.txt');
   const lines = Math.max(1, Math.round(approximateBytes / LINE_BYTES));
   const out = createWriteStream(path);
-  const expected = createHash('sha256');
+  const expected = Buffer.allocUnsafe(lines * (LINE_BYTES + 1));
+  let filled = 0;
   const perChunk = 10_000;
   for (let start = 0; start < lines; start += perChunk) {
     let chunk = '';
     for (let index = start; index < Math.min(lines, start + perChunk); index++) chunk += line(index);
-    expected.update(chunk.replaceAll('\n', '\r\n'));
+    filled += expected.write(chunk.replaceAll('\n', '\r\n'), filled, 'latin1');
     if (!out.write(chunk)) await once(out, 'drain');
   }
   out.end();
   await once(out, 'finish');
-  return { path, bytes: lines * LINE_BYTES, expectedBytes: lines * (LINE_BYTES + 1), expectedSha256: expected.digest('hex') };
+  const expectedSha256 = createHash('sha256').update(expected).digest('hex');
+  return { path, bytes: lines * LINE_BYTES, expectedBytes: expected.length, expectedSha256, expected };
 }
 
-/** The PTY-translated bytes of the throughput file from `offset`, `length` of them, regenerated (for diagnostics). */
-function expectedSlice(offset: number, length: number): Buffer {
-  const translated = LINE_BYTES + 1;
-  const first = Math.floor(offset / translated);
-  const last = Math.floor((offset + length - 1) / translated);
-  let text = '';
-  for (let index = first; index <= last; index++) text += line(index).replace('\n', '\r\n');
-  const start = offset - first * translated;
-  return Buffer.from(text, 'latin1').subarray(start, start + length);
+export interface ThroughputResult {
+  /** MB/s (10^6 bytes) of file content, first byte to last. */
+  mbps: number;
+  /** CPU of every process on the machine over the same window, per MB of file content. */
+  cpuMsPerMb: number;
+  /** The same for this process: the receiver, and the SSH client where it runs in Node (ssh2, the client core). */
+  ownCpuMsPerMb: number;
+  /** The same for one more process (the agent-host daemon), when one was named. */
+  processCpuMsPerMb?: number;
 }
 
-/** Counts and hashes what a contender received, and times first byte to last byte. */
+/**
+ * Counts what a contender received, compares it with the expected stream as it comes, and times first byte to last;
+ * CPU is read at those two moments too, so setup and teardown (a journal's removal, say) are not counted.
+ */
 export class ReceivedStream {
-  private readonly hash = createHash('sha256');
   bytes = 0;
-  firstAt: bigint | undefined;
-  lastAt: bigint | undefined;
+  private firstAt: bigint | undefined;
+  private lastAt: bigint | undefined;
+  private cpuAt: Record<'machine' | 'own' | 'process', { first: number; last: number }> | undefined;
   /** The first byte that differs from the file, with some context (found on the fly, then no more comparing). */
-  firstDifference: string | undefined;
+  private firstDifference: string | undefined;
+
+  /** `pid`: a process whose own CPU is reported as well. */
+  constructor(
+    private readonly file: ThroughputFile,
+    private readonly pid?: number,
+  ) {}
 
   add(chunk: Uint8Array): void {
     const now = process.hrtime.bigint();
-    this.firstAt ??= now;
+    if (this.firstAt === undefined) {
+      this.firstAt = now;
+      const cpu = this.cpuNow();
+      this.cpuAt = {
+        machine: { first: cpu.machine, last: cpu.machine },
+        own: { first: cpu.own, last: cpu.own },
+        process: { first: cpu.process, last: cpu.process },
+      };
+    }
     this.lastAt = now;
-    this.hash.update(chunk);
     if (this.firstDifference === undefined) this.compare(chunk);
     this.bytes += chunk.length;
+    if (this.bytes === this.file.expectedBytes && this.cpuAt) {
+      const cpu = this.cpuNow();
+      for (const key of ['machine', 'own', 'process'] as const) this.cpuAt[key].last = cpu[key];
+    }
+  }
+
+  private cpuNow(): Record<'machine' | 'own' | 'process', number> {
+    return { machine: machineCpuSeconds(), own: cpuSecondsOf(process.pid), process: this.pid === undefined ? 0 : cpuSecondsOf(this.pid) };
   }
 
   private compare(chunk: Uint8Array): void {
-    const expected = expectedSlice(this.bytes, chunk.length);
+    const expected = this.file.expected.subarray(this.bytes, this.bytes + chunk.length);
     const got = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (expected.equals(got)) return;
     let at = 0;
@@ -79,16 +108,23 @@ export class ReceivedStream {
     this.firstDifference = `first difference at byte ${this.bytes + at}: got ${context(got)}, expected ${context(expected)}`;
   }
 
-  /** MB/s (10^6 bytes) of file content, first byte to last; throws unless the bytes are exactly the expected ones. */
-  verify(file: ThroughputFile): number {
-    const digest = this.hash.digest('hex');
-    if (this.bytes !== file.expectedBytes || digest !== file.expectedSha256) {
+  /** Throws unless the bytes are exactly the expected ones. */
+  verify(): ThroughputResult {
+    if (this.bytes !== this.file.expectedBytes || this.firstDifference !== undefined) {
       throw new Error(
-        `received ${this.bytes} bytes (sha256 ${digest.slice(0, 12)}), expected ${file.expectedBytes} (${file.expectedSha256.slice(0, 12)}); ${this.firstDifference ?? 'no differing byte within the expected length'}`,
+        `received ${this.bytes} bytes, expected ${this.file.expectedBytes}; ${this.firstDifference ?? 'no differing byte within the expected length'}`,
       );
     }
+    const megabytes = this.file.bytes / 1e6;
     const seconds = Number(this.lastAt! - this.firstAt!) / 1e9;
-    return file.bytes / 1e6 / seconds;
+    const perMb = ({ first, last }: { first: number; last: number }) => ((last - first) * 1000) / megabytes;
+    const cpu = this.cpuAt!;
+    return {
+      mbps: megabytes / seconds,
+      cpuMsPerMb: perMb(cpu.machine),
+      ownCpuMsPerMb: perMb(cpu.own),
+      ...(this.pid === undefined ? {} : { processCpuMsPerMb: perMb(cpu.process) }),
+    };
   }
 }
 

@@ -15,3 +15,13 @@ export function cpuSecondsOf(pid: number): number {
   // Fields 14 and 15 of stat (utime, stime) are at 11 and 12 after the command name; clock ticks are 100/s on Linux.
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+/**
+ * CPU time every process of the machine has used (user, nice, system, irq, softirq), in seconds: what a pipeline of
+ * several processes costs, the bench's own receiver included. Idle, iowait and steal (the hypervisor's) are not.
+ */
+export function machineCpuSeconds(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = fields;
+  return (user + nice + system + irq + softirq) / 100;
+}

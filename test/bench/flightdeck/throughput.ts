@@ -1,4 +1,4 @@
-import { ReceivedStream, type ThroughputFile } from '../fixtures';
+import { ReceivedStream, type ThroughputFile, type ThroughputResult } from '../fixtures';
 import { SCREEN } from '../screen';
 import { CoreFollower, type CoreBench } from './core';
 import type { BenchHost } from './host';
@@ -6,13 +6,13 @@ import type { BenchHost } from './host';
 const TIMEOUT_MS = 180_000;
 
 /**
- * `cat file` in an agent-host session, received by the client core (FleetCore → CoreClient sink), acked and hashed.
+ * `cat file` in an agent-host session, received by the client core (FleetCore → CoreClient sink), acked and checked.
  * The session stays alive after cat (exec sleep) so this measures streaming only; that every byte of an exiting
  * process reaches the journal is asserted by the fault suite (test/fault/exit-tail.test.ts).
  */
-export async function flightdeckCat(bench: CoreBench, inspector: BenchHost, file: ThroughputFile): Promise<number> {
+export async function flightdeckCat(bench: CoreBench, inspector: BenchHost, file: ThroughputFile): Promise<ThroughputResult> {
   const { client } = bench;
-  const received = new ReceivedStream();
+  const received = new ReceivedStream(file, inspector.daemonPid);
   const { session } = await client.request('sessions.start', {
     host: 'vm',
     spec: { command: 'sh', args: ['-c', 'cat "$1"; exec sleep 3600', 'sh', file.path], ...SCREEN, name: 'bench-throughput' },
@@ -29,7 +29,7 @@ export async function flightdeckCat(bench: CoreBench, inspector: BenchHost, file
     if (attached.streamFrom !== 0) throw new Error(`attach from 0 streams from ${attached.streamFrom}`);
     await finished;
     if (follower.error) throw follower.error;
-    return received.verify(file);
+    return received.verify();
   } finally {
     clearTimeout(timer);
     follower.stop();

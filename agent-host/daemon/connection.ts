@@ -3,7 +3,7 @@ import { hostProtocol, type HostProtocol } from '../../common/protocol/methods';
 import { PROTOCOL_VERSION } from '../../common/protocol/version';
 import { WireError, WireErrorCode, errorMessage } from '../../common/wire/errors';
 import { RpcPeer } from '../../common/wire/peer';
-import type { HostConfig } from '../config';
+import { statePaths, type HostConfig } from '../config';
 import type { AuditLog } from '../audit/auditLog';
 import type { AuditReader } from '../audit/auditReader';
 import { isTerminalReply } from '../../common/terminal/replies';
@@ -248,6 +248,7 @@ export class ClientConnection implements ViewerSink {
         capabilities: CAPABILITIES,
         highWatermark: host.config.highWatermark,
         auditHead: host.auditReader.head(),
+        directSocket: this.bridge.person === undefined ? statePaths(host.config.stateDir).socket : null,
       };
     });
     peer.handle('host.stats', () => guarded(() => this.stats()));

@@ -44,6 +44,12 @@ export const HelloResult = z.object({
   highWatermark: z.number().int().positive(),
   /** Null while the chain is empty. */
   auditHead: AuditHead.nullable(),
+  /**
+   * The daemon's Unix socket, which this client may open directly (an SSH direct-streamlocal channel) for a lane
+   * without a bridge process in between; offered only to a connection no bridge claimed a person for, since a
+   * direct connection has no claim. Null or absent: keep to the bridge.
+   */
+  directSocket: z.string().nullable().optional(),
 });
 export type HelloResult = z.infer<typeof HelloResult>;
 

@@ -130,7 +130,7 @@ export async function hostCheck(ctx: CliContext, argv: string[]): Promise<void> 
   const started = performance.now();
   await ctx.core.connectHost(name);
   const connectMs = Math.round(performance.now() - started);
-  const { host, hello, latencyMs } = await ctx.core.checkHost(name);
+  const { host, hello, latencyMs, direct } = await ctx.core.checkHost(name);
   const auditAlarm = await ctx.core.host(name).checkedAuditAlarm();
   // Whether agents there can be confined, and exactly why not (older hosts do not say); a policy file that does not
   // parse is reported, not a reason to stop checking.
@@ -148,6 +148,7 @@ export async function hostCheck(ctx: CliContext, argv: string[]): Promise<void> 
     state: host.state,
     connectMs,
     latencyMs,
+    lane: direct ? 'direct' : 'bridge',
     hostVersion: hello.hostVersion,
     bundledVersion: ctx.core.bundledHostVersion(),
     protocolVersion: hello.protocolVersion,
@@ -161,7 +162,7 @@ export async function hostCheck(ctx: CliContext, argv: string[]): Promise<void> 
   };
   if (ctx.json) printJson(report);
   else {
-    print(`${name}: connected in ${connectMs} ms, round trip ${latencyMs} ms`);
+    print(`${name}: connected in ${connectMs} ms, round trip ${latencyMs} ms, ${direct ? "straight to the daemon's socket" : 'through the agent-host bridge'}`);
     print(`  agent-host ${hello.hostVersion} (protocol ${hello.protocolVersion}), daemon pid ${hello.pid}, state ${hello.stateDir}`);
     print(`  ${host.sessions.length} session(s)`);
     if (sandbox) print(sandbox.available ? `  agent sandbox: ${sandbox.detail}` : `  agent sandbox NOT available: ${sandbox.detail}`);

@@ -10,7 +10,7 @@ function hostWith(capabilities: string[]): { lanes: (host: string) => Promise<La
   const client = new RpcPeer<HostProtocol>(hostProtocol, a);
   const host = new RpcPeer<HostProtocol>(hostProtocol, b);
   const hello = { capabilities, hostVersion: '0.0.9' } as HelloResult;
-  return { lanes: () => Promise.resolve({ peer: client, hello, close: () => client.close() }), host };
+  return { lanes: () => Promise.resolve({ peer: client, hello, direct: false, close: () => client.close() }), host };
 }
 
 describe('agent requests', () => {

@@ -194,12 +194,12 @@ export class FleetCore {
   }
 
   /** Connects and reports the daemon's handshake and the round-trip latency. */
-  async checkHost(name: string): Promise<{ host: HostView; hello: HelloResult; latencyMs: number }> {
+  async checkHost(name: string): Promise<{ host: HostView; hello: HelloResult; latencyMs: number; direct: boolean }> {
     const host = this.host(name);
     const lane = await host.lane();
     const started = performance.now();
     await lane.peer.request('session.list', {});
-    return { host: host.view(), hello: lane.hello, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+    return { host: host.view(), hello: lane.hello, latencyMs: Math.round((performance.now() - started) * 10) / 10, direct: lane.direct };
   }
 
   /**

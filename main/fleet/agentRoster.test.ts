@@ -33,7 +33,7 @@ function lane(capabilities: string[]): { lane: Lane; host: RpcPeer<HostProtocol>
   const client = new RpcPeer<HostProtocol>(hostProtocol, a);
   const host = new RpcPeer<HostProtocol>(hostProtocol, b);
   const hello = { capabilities, hostVersion: '0.1.0' } as HelloResult;
-  return { lane: { peer: client, hello, close: () => client.close() }, host };
+  return { lane: { peer: client, hello, direct: false, close: () => client.close() }, host };
 }
 
 describe('AgentRoster', () => {

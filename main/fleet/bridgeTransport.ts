@@ -4,7 +4,8 @@ import { BaseTransport } from '../../common/wire/transport';
 const STDERR_TAIL_BYTES = 4096;
 
 /**
- * A Transport over a pair of Node streams: an ssh2 exec channel (stdout/stdin) or a child process's stdio.
+ * A Transport over a pair of Node streams: an ssh2 exec channel (stdout/stdin), a child process's stdio, or a direct
+ * stream to the daemon's socket (a direct-streamlocal channel, a local socket).
  * stderr is kept (its tail) so a bridge that dies can say why.
  */
 export class BridgeTransport extends BaseTransport {

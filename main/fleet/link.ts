@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import type { Writable } from 'node:stream';
+import type { ClientChannel } from 'ssh2';
 import { Emitter, type Unsubscribe } from '../../common/events';
 import { BridgeExitCode } from '../../common/protocol/bridgeExit';
 import type { SshConnection } from '../ssh/connect';
@@ -14,6 +16,8 @@ import { BridgeTransport } from './bridgeTransport';
 /** One live route to a host's agent-host: opens bridge streams on it, and says when it drops. */
 export interface Link {
   openBridge(): Promise<BridgeTransport>;
+  /** A stream straight to the daemon's Unix socket (HelloResult.directSocket), no bridge process in between. */
+  openDirect(socketPath: string): Promise<BridgeTransport>;
   onDrop(listener: (error?: Error) => void): Unsubscribe;
   /** Whether a process (the daemon, by the pid from host.hello) still runs on the host. */
   isRunning(pid: number): Promise<boolean>;
@@ -80,6 +84,16 @@ export class SshLink implements Link {
     return transport;
   }
 
+  /** A direct-streamlocal channel; sshd refuses it where forwarding is off (AllowStreamLocalForwarding, `restrict`). */
+  async openDirect(socketPath: string): Promise<BridgeTransport> {
+    const channel = await new Promise<ClientChannel>((resolve, reject) =>
+      this.connection.client.openssh_forwardOutStreamLocal(socketPath, (error, opened) => (error ? reject(error) : resolve(opened))),
+    );
+    const transport = new BridgeTransport(channel, channel, null, () => endGracefully(channel, channel, () => channel.close()));
+    channel.on('close', () => transport.ended());
+    return transport;
+  }
+
   onDrop(listener: (error?: Error) => void): Unsubscribe {
     return this.drops.on(listener);
   }
@@ -110,6 +124,7 @@ function localNode(): string {
 export class LocalLink implements Link {
   private readonly drops = new Emitter<Error | undefined>();
   private readonly children = new Set<ReturnType<typeof spawn>>();
+  private readonly sockets = new Set<Socket>();
   readonly description = 'this machine';
 
   constructor(
@@ -134,6 +149,21 @@ export class LocalLink implements Link {
     return transport;
   }
 
+  async openDirect(socketPath: string): Promise<BridgeTransport> {
+    const socket = connect(socketPath);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    this.sockets.add(socket);
+    const transport = new BridgeTransport(socket, socket, null, () => endGracefully(socket, socket, () => socket.destroy()));
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      transport.ended();
+    });
+    return transport;
+  }
+
   onDrop(listener: (error?: Error) => void): Unsubscribe {
     return this.drops.on(listener);
   }
@@ -150,5 +180,7 @@ export class LocalLink implements Link {
   close(): void {
     for (const child of this.children) child.kill();
     this.children.clear();
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
   }
 }

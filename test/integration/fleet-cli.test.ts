@@ -45,8 +45,10 @@ describe('flightdeck CLI over a real, hardened sshd', () => {
 
     const check = await world.cli(['host', 'check', 'vm', '--json']);
     expect(check.code).toBe(0);
-    const report = JSON.parse(check.stdout) as { hostVersion: string; connectMs: number; latencyMs: number; stateDir: string };
+    const report = JSON.parse(check.stdout) as { hostVersion: string; connectMs: number; latencyMs: number; stateDir: string; lane: string };
     expect(report.hostVersion).toBe('0.1.0');
+    // This sshd forbids forwarding: the lane stays on the bridge.
+    expect(report.lane).toBe('bridge');
     expect(report.stateDir).toBe(hostDir);
     console.log(`[measure] CLI host check: connect ${report.connectMs} ms, round trip ${report.latencyMs} ms`);
 

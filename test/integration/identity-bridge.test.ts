@@ -112,9 +112,11 @@ describe('bound SSH keys: who decides is told by the key, not the client', { tim
     const ran = join(dir, 'requested-command-ran');
     const { peer, stderr } = sshPeer(alice, ['touch', ran]);
     // The client may say what it likes about its user: the key decides.
-    await hello(peer, 'mallory@laptop').catch((error: Error) => {
+    const greeted = await hello(peer, 'mallory@laptop').catch((error: Error) => {
       throw new Error(`${error.message}; ssh said: ${stderr()}`);
     });
+    // A direct stream to the socket would carry no claim: a bound connection is never offered one.
+    expect(greeted.directSocket).toBeNull();
     expect(existsSync(ran)).toBe(false);
     const record = await auditedStart(peer);
     expect(record.actor).toBe('person:alice');
@@ -145,7 +147,7 @@ describe('bound SSH keys: who decides is told by the key, not the client', { tim
 
   it('an unbound key running the plain bridge acts as the Unix user, unverified', async () => {
     const { peer } = sshPeer(unbound, [process.execPath, `'${BRIDGE}'`, '--state-dir', `'${stateDir.replace(/'/g, `'\\''`)}'`]);
-    await hello(peer, 'admin@laptop');
+    expect((await hello(peer, 'admin@laptop')).directSocket).toBe(join(stateDir, 'agent-host.sock'));
     const record = await auditedStart(peer);
     expect(record.actor).toBe('user:admin@laptop');
     expect(record.parsed).toMatchObject({ verified: false });

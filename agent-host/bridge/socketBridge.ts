@@ -68,7 +68,8 @@ async function startDaemon(
   prepareStateDir(config.stateDir);
   const forwarded = FORWARDED_FLAGS.flatMap((name) => (flags[name] === undefined ? [] : [`--${name}`, String(flags[name])]));
   const log = openSync(paths.log, 'a', 0o600);
-  const child = spawn(process.execPath, [daemonEntry, 'serve', '--state-dir', config.stateDir, ...forwarded], {
+  // --expose-gc: the heap trimmer asks for a major GC when an idle daemon's dead screens wait for one (heapTrimmer.ts).
+  const child = spawn(process.execPath, ['--expose-gc', daemonEntry, 'serve', '--state-dir', config.stateDir, ...forwarded], {
     detached: true,
     // Not the SSH session's cwd: the daemon outlives it and should not pin a directory.
     cwd: config.stateDir,

@@ -70,6 +70,8 @@ describe('the bridge-only entry', { timeout: 120_000 }, () => {
     const daemon = commandLine(first.pid);
     expect(daemon.some((arg) => arg.endsWith('/out/agent-host/agent-host.mjs'))).toBe(true);
     expect(daemon).toEqual(expect.arrayContaining(['serve', '--state-dir', stateDir, '--retention-bytes', '4096']));
+    // So the heap trimmer can ask for a GC when an idle daemon's dead screens wait for one.
+    expect(daemon[1]).toBe('--expose-gc');
     // The client hung up: the bridge ends cleanly, the daemon (and its sessions) live on.
     expect(await first.exitCode).toBe(0);
     expect(isAlive(first.pid)).toBe(true);

@@ -27,6 +27,13 @@ const inUse = () => {
   return heapUsed + arrayBuffers;
 };
 
+export interface HeapTrimmerOptions {
+  /** Called after each trim (tests). */
+  onTrim?: () => void;
+  /** How often an idle process is checked for garbage waiting on a major GC (tests shorten it). */
+  collectCheckMs?: number;
+}
+
 type GcEntry = PerformanceEntry & { detail?: { kind?: number } };
 const isMajorGc = (entry: PerformanceEntry) => (entry as GcEntry).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR;
 
@@ -39,10 +46,7 @@ const isMajorGc = (entry: PerformanceEntry) => (entry as GcEntry).detail?.kind =
  * (0.1-0.8 ms with nothing to return, 15 ms to return 140 MB here; a printing daemon has a major GC every ~10 s).
  * Does nothing without glibc.
  */
-export function startHeapTrimmer({ onTrim, collectCheckMs = COLLECT_CHECK_MS }: { onTrim?: () => void; collectCheckMs?: number } = {}): {
-  trimming: boolean;
-  stop: () => void;
-} {
+export function startHeapTrimmer({ onTrim, collectCheckMs = COLLECT_CHECK_MS }: HeapTrimmerOptions = {}): { trimming: boolean; stop: () => void } {
   if (!libc) return { trimming: false, stop: () => {} };
   const { mallocTrim } = libc;
   let pending: ReturnType<typeof setTimeout> | undefined;

@@ -77,9 +77,10 @@ async function main(): Promise<ScaleResult> {
     const producedBytes = (await produced(printing)) - producedBefore;
     const activeGrowth = printing.reduce((sum, host, index) => sum + rssOf(host.pid) - baseline[index]!, 0);
     phase('window measured');
-    // V8 collects a quiet daemon's garbage on its own timer (its memory reducer, 20-30 s after the output stopped
-    // here) and only then can the freed memory go back: nothing to await from outside, so the settled figure is
-    // read a fixed time after the screens slept, while the printing hosts above ran.
+    // A quiet daemon's garbage is collected on the daemon's own timers (V8's memory reducer, 20-30 s after the output
+    // stopped here, or the heap trimmer's check every 15 s) and only then can the freed memory go back: nothing to
+    // await from outside, so the settled figure is read a fixed time after the screens slept, while the printing
+    // hosts above ran.
     await sleep(Math.max(0, idleSleptAt + IDLE_SETTLE_MS - Date.now()));
     const idleGrowth = rssOf(idleHost.pid) - idleBaseline;
     phase('idle sessions measured (settled)');

@@ -17,6 +17,7 @@ export interface SessionLimits {
   retentionBytes: number;
 }
 
+/** How often a detector without thresholds of its own is asked while output is recent. */
 const STATUS_TICK_MS = 200;
 /** Quiet longer than this slows the ticks (up to MAX_TICK_MS): 500 idle sessions must not poll /proc 2,500 times a second. */
 const ACTIVE_TICK_WINDOW_MS = 2000;
@@ -46,6 +47,8 @@ export class Session implements ViewerSource {
   private batcher: OutputBatcher | undefined;
   private lastOutputAt: number | null = null;
   private statusTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the status timer fires (Date.now() time). */
+  private tickAt = Infinity;
   private statusReported = false;
   private ttyRead: { outputAt: number | null; at: number; blocked: boolean } | undefined;
 
@@ -204,11 +207,17 @@ export class Session implements ViewerSource {
     this.journal.append(this.info.id, offset, batch);
     this.info.endOffset = offset + batch.length;
     this.recent.push({ offset, data: batch });
-    this.lastOutputAt = Date.now();
+    const now = Date.now();
+    this.lastOutputAt = now;
     this.screen.feed(batch);
     for (const viewer of this.viewers) viewer.pump();
-    // After the output frames of this turn have left (they are flushed on nextTick): status work never delays an echo.
-    if (this.info.status !== 'working' && !this.ended && !this.statusReported) queueMicrotask(() => this.tick());
+    if (!this.ended && !this.statusReported) {
+      // After the output frames of this turn have left (they are flushed on nextTick): status work never delays an echo.
+      if (this.info.status !== 'working') queueMicrotask(() => this.tick());
+      // A working session's next look may be far off (the end of its working window): new output, say a prompt, is
+      // looked at after the detector's quiet threshold instead.
+      else this.pullTickForward(now);
+    }
     const cut = enforceJournalRetention(this.journal, this.info, this.limits.retentionBytes, this.viewers, (viewer) =>
       this.laggingViewers.emit(viewer),
     );
@@ -241,13 +250,35 @@ export class Session implements ViewerSource {
     }
     if (this.lastOutputAt !== null && now - this.lastOutputAt > RECENT_OUTPUT_KEEP_MS) this.recent.clear();
     this.screen.sleepIfQuiet(now, this.lastOutputAt);
-    const quietFor = now - (this.lastOutputAt ?? this.info.createdAt);
-    this.scheduleTick(quietFor < ACTIVE_TICK_WINDOW_MS ? STATUS_TICK_MS : Math.min(MAX_TICK_MS, quietFor / 5));
+    this.scheduleTick(this.nextTickDelay(now));
+  }
+
+  /**
+   * While output is recent the session wakes only when something can change without new output: the detector's
+   * next threshold, or the end of the active window (the recent tail goes then). Past that window it polls, slower
+   * as the quiet grows, since a program may start reading the terminal silently.
+   */
+  private nextTickDelay(now: number): number {
+    const quietSince = this.lastOutputAt ?? this.info.createdAt;
+    const quietFor = now - quietSince;
+    if (quietFor >= ACTIVE_TICK_WINDOW_MS) return Math.min(MAX_TICK_MS, quietFor / 5);
+    const activeEnd = quietSince + ACTIVE_TICK_WINDOW_MS;
+    const detector = this.statusReported ? undefined : this.detector;
+    let checkAt = activeEnd;
+    if (detector) checkAt = detector.nextCheckAt?.({ now, startedAt: this.info.createdAt, lastOutputAt: this.lastOutputAt }) ?? now + STATUS_TICK_MS;
+    // A timer may fire a millisecond before Date.now() reaches its deadline: never schedule a zero delay in a loop.
+    return Math.max(1, Math.min(checkAt, activeEnd) - now);
   }
 
   private scheduleTick(delayMs: number): void {
     clearTimeout(this.statusTimer);
+    this.tickAt = Date.now() + delayMs;
     this.statusTimer = setTimeout(() => this.tick(), delayMs);
+  }
+
+  private pullTickForward(now: number): void {
+    const delayMs = this.nextTickDelay(now);
+    if (now + delayMs < this.tickAt) this.scheduleTick(delayMs);
   }
 
   /** Read from /proc again only after new output or a while: a steady printer is quiet most ticks between its lines. */

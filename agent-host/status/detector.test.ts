@@ -35,6 +35,19 @@ describe('ActivityDetector', () => {
     expect(detector.detect(context({ lastOutputAt: 5_000, cursorLine: () => 'compiling module 12 of 80' }))).toBe('idle');
   });
 
+  it('names the next quiet threshold at which its answer may change, and none past them', () => {
+    expect(detector.nextCheckAt({ now: 200, startedAt: 0, lastOutputAt: null })).toBe(1_000);
+    expect(detector.nextCheckAt({ now: 10_000, startedAt: 0, lastOutputAt: 9_900 })).toBe(10_200);
+    expect(detector.nextCheckAt({ now: 10_250, startedAt: 0, lastOutputAt: 9_900 })).toBe(11_400);
+    expect(detector.nextCheckAt({ now: 11_400, startedAt: 0, lastOutputAt: 9_900 })).toBeNull();
+    // The answer at each threshold differs from the one just before it: looking in between would learn nothing.
+    const line = () => 'user@vm:~$ ';
+    expect(detector.detect(context({ now: 10_199, cursorLine: line }))).toBe('working');
+    expect(detector.detect(context({ now: 10_200, cursorLine: line }))).toBe('waiting-for-input');
+    expect(detector.detect(context({ now: 11_399 }))).toBe('working');
+    expect(detector.detect(context({ now: 11_400 }))).toBe('idle');
+  });
+
   it('lets agent kinds plug in their own detector', () => {
     registerDetector('always-working', () => ({ kind: 'always-working', detect: () => 'working' }));
     expect(detectorFor('always-working').detect(context({ lastOutputAt: 0 }))).toBe('working');

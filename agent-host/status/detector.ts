@@ -16,7 +16,14 @@ export interface StatusContext {
 export interface StatusDetector {
   readonly kind: string;
   detect(context: StatusContext): Extract<SessionStatus, 'starting' | 'working' | 'waiting-for-input' | 'idle'>;
+  /**
+   * When `detect` may next answer differently if no output comes: the next quiet threshold it knows of, or null past
+   * them all (then only polling can tell). A detector without it is polled while output is recent.
+   */
+  nextCheckAt?(context: QuietContext): number | null;
 }
+
+export type QuietContext = Pick<StatusContext, 'now' | 'startedAt' | 'lastOutputAt'>;
 
 export interface ActivityDetectorOptions {
   /** Output within this window means working. */
@@ -66,6 +73,20 @@ export class ActivityDetector implements StatusDetector {
     const line = context.cursorLine();
     if (this.promptPatterns.some((pattern) => pattern.test(line))) return 'waiting-for-input';
     return quietFor < this.workingWindowMs ? 'working' : 'idle';
+  }
+
+  /**
+   * Between two thresholds the answer changes only with output (which the session reacts to) or with the program
+   * starting to read the terminal without printing, which the next threshold catches: a program printing a line a
+   * second is looked at once per line, not five times.
+   */
+  nextCheckAt({ now, startedAt, lastOutputAt }: QuietContext): number | null {
+    if (lastOutputAt === null && now - startedAt < this.startingGraceMs) return startedAt + this.startingGraceMs;
+    const quietSince = lastOutputAt ?? startedAt;
+    for (const threshold of [this.promptQuietMs, this.workingWindowMs]) {
+      if (now - quietSince < threshold) return quietSince + threshold;
+    }
+    return null;
   }
 }
 

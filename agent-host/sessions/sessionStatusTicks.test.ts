@@ -51,12 +51,13 @@ describe('Session status looks', () => {
     await new Promise<void>((resolve) =>
       session.events.on((event) => event === 'status' && session.snapshotInfo().status === 'waiting-for-input' && resolve()),
     );
-    const printing = detector.looks.filter((look) => look.status === 'working');
-    const outputs = new Set(printing.map((look) => look.lastOutputAt)).size;
-    // Polling every 200 ms asked about 2.5 times per line here; looking at the quiet threshold asks once (a late
-    // timer on a loaded machine only merges looks). The first line's look may come before and after the output.
-    expect(outputs).toBeGreaterThanOrEqual(7);
-    expect(printing.length).toBeLessThanOrEqual(outputs + 2);
+    // A look that neither follows new output nor answers differently from the look before it learned nothing.
+    // Polling every 200 ms made about a dozen here (1-2 per line); looking at the quiet thresholds makes none, or
+    // one per gap a starved machine stretches past 2 s.
+    const { looks } = detector;
+    const redundant = looks.filter((look, i) => i > 0 && look.lastOutputAt === looks[i - 1]!.lastOutputAt && look.status === looks[i - 1]!.status);
+    expect(new Set(looks.map((look) => look.lastOutputAt)).size).toBeGreaterThanOrEqual(6);
+    expect(redundant.length).toBeLessThanOrEqual(2);
     // The prompt was seen once the detector's quiet threshold (300 ms) had passed, not at the end of the last line's
     // working window (1.3 s after the prompt).
     const seen = detector.looks.find((look) => look.status === 'waiting-for-input')!;

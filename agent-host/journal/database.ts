@@ -23,12 +23,15 @@ CREATE TABLE IF NOT EXISTS sessions (
   retained_from INTEGER NOT NULL DEFAULT 0,
   input_allowed INTEGER NOT NULL
 );
+-- Rowid tables with the key in an index, not WITHOUT ROWID: there the whole row is the key, so every key comparison
+-- against a row spilled to overflow pages (a batch over ~4 KiB, every screen) read all of it back. Files made
+-- before 2026-12-03 keep their WITHOUT ROWID tables; the statements below work on both.
 CREATE TABLE IF NOT EXISTS output (
   session_id TEXT NOT NULL,
   offset INTEGER NOT NULL,
   data BLOB NOT NULL,
   PRIMARY KEY (session_id, offset)
-) WITHOUT ROWID;
+);
 -- kind 'checkpoint': a screen at a journal row boundary, candidates for the retention cut;
 -- kind 'last': the most recent screen, so a session that died with the daemon still shows it.
 CREATE TABLE IF NOT EXISTS screens (
@@ -39,7 +42,7 @@ CREATE TABLE IF NOT EXISTS screens (
   rows INTEGER NOT NULL,
   data TEXT NOT NULL,
   PRIMARY KEY (session_id, kind, offset)
-) WITHOUT ROWID;
+);
 CREATE TABLE IF NOT EXISTS audit (
   seq INTEGER PRIMARY KEY,
   time REAL NOT NULL,
